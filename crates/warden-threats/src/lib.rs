@@ -1,0 +1,7 @@
+//! The threat analysis: from a system model to findings mapped onto MAESTRO layers, OWASP
+//! ASI threats, the OWASP Agentic Top 10 (2026), MITRE ATLAS and STRIDE.
+
+pub mod finding;
+pub mod trust;
+
+pub use finding::*;
