@@ -1,1 +1,48 @@
-fn main() {}
+//! `warden`: the command-line face of Warden, a zero-trust security control plane for
+//! multi-agent AI systems. Each subcommand lives in its own module under `cmd/`.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit codes shared by every subcommand (documented in `docs/cli.md`).
+pub mod exit {
+    /// Success, and nothing at or above `--fail-on`.
+    pub const OK: u8 = 0;
+    /// Findings at or above `--fail-on` severity are open.
+    pub const FINDINGS: u8 = 1;
+    /// The input (model, rules, baseline) is invalid or unreadable.
+    pub const INVALID: u8 = 2;
+    /// Writing output failed.
+    pub const IO: u8 = 3;
+}
+
+/// Warden: model the threats of a multi-agent AI system and enforce least privilege on it.
+#[derive(Parser)]
+#[command(name = "warden", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Threat-model a system: MAESTRO layers, OWASP ASI T1–T15, ATLAS, with findings and reports.
+    Threats(cmd::threats::Args),
+    /// Validate a system model or print its JSON Schema.
+    #[command(subcommand)]
+    Model(cmd::model::ModelCommand),
+    /// Browse the threat catalogue: layers, threats, ASI Top 10, ATLAS, factors, traits, controls, rules.
+    Catalog(cmd::catalog::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Threats(args) => cmd::threats::run(args),
+        Command::Model(c) => cmd::model::run(c),
+        Command::Catalog(args) => cmd::catalog::run(args),
+    };
+    ExitCode::from(code)
+}

@@ -1,19 +1,38 @@
 //! Reading a model file: YAML (or JSON, which YAML parses too) into a JSON value plus a map
-//! from JSON Pointer to source position, then into typed [`SystemModel`].
+//! from JSON Pointer to source span, then structural validation against the JSON Schema,
+//! then typed [`SystemModel`] and semantic checks. Every problem found is reported at once.
 
+use crate::diagnostics::sort_and_dedup;
+pub use crate::diagnostics::{Diagnostic, Position, Span};
 use crate::types::SystemModel;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use serde_json::{Map, Number, Value};
+use crate::{structure, validate, yaml};
+use serde_json::Value;
 use std::collections::BTreeMap;
+use std::io::Read as _;
 use std::path::Path;
 
-/// A position in a source file: 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Position {
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
+pub use crate::yaml::{escape_pointer, to_json, to_json_with};
+
+/// Limits that protect the reader from hostile or runaway input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Largest file accepted, in bytes (default 16 MiB).
+    pub max_bytes: usize,
+    /// Deepest nesting of mappings and lists accepted (default 128).
+    pub max_depth: usize,
+    /// Most nodes that aliases (`*name`) may copy in total (default 100 000); stops
+    /// "billion laughs" expansion.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_bytes: 16 * 1024 * 1024,
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+        }
+    }
 }
 
 /// Where each value of the document came from, keyed by JSON Pointer (`/agents/0/id`).
@@ -23,54 +42,77 @@ pub struct SourceMap {
     pub file: String,
     /// The whole text, for snippets.
     pub text: String,
-    /// Pointer → position of the value.
-    pub values: BTreeMap<String, Position>,
-    /// Pointer → position of the mapping key that introduced the value.
-    pub keys: BTreeMap<String, Position>,
+    /// Pointer → span of the value.
+    pub values: BTreeMap<String, Span>,
+    /// Pointer → span of the mapping key that introduced the value.
+    pub keys: BTreeMap<String, Span>,
+    /// Byte offset at which each line starts.
+    line_starts: Vec<usize>,
 }
 
 impl SourceMap {
-    /// Position of the value at `pointer`, falling back to its nearest ancestor.
-    pub fn position(&self, pointer: &str) -> Position {
-        let mut p = pointer.to_string();
+    /// An empty map for `text`, named `file`.
+    pub fn new(file: &str, text: &str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceMap {
+            file: file.to_string(),
+            text: text.to_string(),
+            values: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            line_starts,
+        }
+    }
+
+    /// Span of the value at `pointer`, falling back to its nearest recorded ancestor.
+    pub fn span(&self, pointer: &str) -> Span {
+        let mut p = pointer;
         loop {
-            if let Some(pos) = self.values.get(&p) {
-                return *pos;
+            if let Some(span) = self.values.get(p) {
+                return *span;
             }
             match p.rfind('/') {
-                Some(i) => p.truncate(i),
-                None => return Position { line: 1, column: 1 },
+                Some(i) => p = &p[..i],
+                None => {
+                    let start = Position::new(1, 1);
+                    return Span { start, end: start };
+                }
             }
         }
     }
 
-    /// Position of the key that introduced `pointer` (or of the value when there is no key).
-    pub fn key_position(&self, pointer: &str) -> Position {
+    /// Position of the value at `pointer`, falling back to its nearest recorded ancestor.
+    pub fn position(&self, pointer: &str) -> Position {
+        self.span(pointer).start
+    }
+
+    /// Span of the key that introduced `pointer` (or of the value when there is no key).
+    pub fn key_span(&self, pointer: &str) -> Span {
         self.keys
             .get(pointer)
             .copied()
-            .unwrap_or_else(|| self.position(pointer))
+            .unwrap_or_else(|| self.span(pointer))
     }
 
-    /// The source line `line` (1-based), without its newline.
+    /// Position of the key that introduced `pointer` (or of the value when there is no key).
+    pub fn key_position(&self, pointer: &str) -> Position {
+        self.key_span(pointer).start
+    }
+
+    /// The source line `line` (1-based), without its line break; empty when out of range.
     pub fn line_text(&self, line: usize) -> &str {
-        self.text.lines().nth(line.saturating_sub(1)).unwrap_or("")
+        let Some(&start) = line.checked_sub(1).and_then(|i| self.line_starts.get(i)) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        let text = self.text.get(start..end).unwrap_or("");
+        text.trim_end_matches(['\n', '\r'])
     }
-}
-
-/// One problem in a model file, located precisely.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// File name.
-    pub file: String,
-    /// Where the problem is.
-    pub position: Position,
-    /// JSON Pointer of the offending value (empty for syntax errors).
-    pub pointer: String,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it, when we can tell.
-    pub hint: Option<String>,
 }
 
 /// A successfully read model with the positions of its values.
@@ -82,117 +124,148 @@ pub struct Loaded {
     pub source: SourceMap,
 }
 
-/// Read and parse a model file. I/O errors become a single diagnostic.
+/// Read and parse a model file with the default [`ParseOptions`].
 pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    load_file_with(path, &ParseOptions::default())
+}
+
+/// Read and parse a model file. I/O errors, an over-large file and text that is not UTF-8
+/// each become a single diagnostic.
+pub fn load_file_with(path: &Path, options: &ParseOptions) -> Result<Loaded, Vec<Diagnostic>> {
     let name = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_str(&name, &text),
-        Err(e) => Err(vec![Diagnostic {
-            file: name,
-            position: Position::default(),
-            pointer: String::new(),
-            message: format!("cannot read file: {e}"),
-            hint: None,
-        }]),
-    }
-}
-
-/// Parse a model from text (YAML or JSON); `file` names it in diagnostics.
-pub fn parse_str(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
-    let (value, source) = to_json(file, text)?;
-    match serde_json::from_value::<SystemModel>(value) {
-        Ok(model) => Ok(Loaded { model, source }),
-        Err(e) => Err(vec![Diagnostic {
-            file: file.to_string(),
-            position: Position { line: 1, column: 1 },
-            pointer: String::new(),
-            message: e.to_string(),
-            hint: None,
-        }]),
-    }
-}
-
-/// Parse YAML text into a JSON value and the positions of its parts.
-pub fn to_json(file: &str, text: &str) -> Result<(Value, SourceMap), Vec<Diagnostic>> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| {
-        vec![Diagnostic {
-            file: file.to_string(),
-            position: Position {
-                line: e.marker().line(),
-                column: e.marker().col() + 1,
-            },
-            pointer: String::new(),
-            message: format!("YAML syntax error: {}", e.info()),
-            hint: Some("check indentation and quoting near this position".into()),
-        }]
-    })?;
-    let mut map = SourceMap {
-        file: file.to_string(),
-        text: text.to_string(),
-        ..SourceMap::default()
+    let io_error = |e: std::io::Error| {
+        vec![Diagnostic::file_level(
+            &name,
+            format!("cannot read file: {e}"),
+        )]
     };
-    let value = match docs.first() {
-        Some(doc) => convert(doc, String::new(), &mut map),
-        None => Value::Null,
-    };
-    Ok((value, map))
-}
-
-fn pos(m: &saphyr::Marker) -> Position {
-    Position {
-        line: m.line(),
-        column: m.col() + 1,
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let limit = u64::try_from(options.max_bytes).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
+    if bytes.len() > options.max_bytes {
+        return Err(vec![too_large(&name, None, options)]);
     }
-}
-
-/// Escape a key for use in a JSON Pointer (RFC 6901).
-pub fn escape_pointer(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-fn convert(node: &MarkedYaml<'_>, pointer: String, map: &mut SourceMap) -> Value {
-    map.values.insert(pointer.clone(), pos(&node.span.start));
-    match &node.data {
-        YamlData::Value(s) => scalar(s),
-        YamlData::Representation(s, _, _) => Value::String(s.to_string()),
-        YamlData::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| convert(item, format!("{pointer}/{i}"), map))
-                .collect(),
-        ),
-        YamlData::Mapping(entries) => {
-            let mut obj = Map::new();
-            for (k, v) in entries {
-                let key = match &k.data {
-                    YamlData::Value(s) => match scalar(s) {
-                        Value::String(s) => s,
-                        other => other.to_string(),
-                    },
-                    YamlData::Representation(s, _, _) => s.to_string(),
-                    _ => String::from("<complex key>"),
-                };
-                let child = format!("{pointer}/{}", escape_pointer(&key));
-                map.keys.insert(child.clone(), pos(&k.span.start));
-                let value = convert(v, child, map);
-                obj.insert(key, value);
-            }
-            Value::Object(obj)
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => parse_str_with(&name, text, options),
+        Err(e) => {
+            let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let source = SourceMap::new(&name, valid);
+            let start = Position::new(line, column);
+            let d = Diagnostic::new(
+                &source,
+                Span { start, end: start },
+                "",
+                "the file is not valid UTF-8",
+            )
+            .with_hint("save the file as UTF-8 text");
+            Err(vec![d])
         }
-        YamlData::Tagged(_, inner) => convert(inner, pointer, map),
-        YamlData::Alias(_) | YamlData::BadValue => Value::Null,
     }
 }
 
-fn scalar(s: &Scalar<'_>) -> Value {
-    match s {
-        Scalar::Null => Value::Null,
-        Scalar::Boolean(b) => Value::Bool(*b),
-        Scalar::Integer(i) => Value::Number((*i).into()),
-        Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        Scalar::String(s) => Value::String(s.to_string()),
+fn too_large(file: &str, size: Option<usize>, options: &ParseOptions) -> Diagnostic {
+    let size = size.map(|s| format!(" ({s} bytes)")).unwrap_or_default();
+    Diagnostic::file_level(
+        file,
+        format!(
+            "the file is too large{size}: the limit is {} bytes",
+            options.max_bytes
+        ),
+    )
+    .with_hint("split the model into smaller files, or raise the size limit")
+}
+
+/// Parse a model from text (YAML or JSON) with the default [`ParseOptions`]; `file` names
+/// it in diagnostics.
+pub fn parse_str(file: &str, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    parse_str_with(file, text, &ParseOptions::default())
+}
+
+/// Parse a model from text (YAML or JSON); `file` names it in diagnostics. Returns every
+/// problem found, sorted by position.
+pub fn parse_str_with(
+    file: &str,
+    text: &str,
+    options: &ParseOptions,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    if text.len() > options.max_bytes {
+        return Err(vec![too_large(file, Some(text.len()), options)]);
+    }
+    let built = yaml::build(file, text, options);
+    let mut diags = built.diagnostics;
+    let source = built.source;
+    let Some(value) = built.value else {
+        sort_and_dedup(&mut diags);
+        return Err(diags);
+    };
+    let structural = structure::check(&value, &source);
+    let structurally_valid = structural.is_empty();
+    diags.extend(structural);
+    let mut model = None;
+    if structurally_valid {
+        match serde_path_to_error::deserialize::<_, SystemModel>(&value) {
+            Ok(m) => {
+                diags.extend(validate::check(&m, &source));
+                model = Some(m);
+            }
+            Err(e) => diags.push(serde_diagnostic(&e, &source)),
+        }
+    }
+    match model {
+        Some(model) if diags.is_empty() => Ok(Loaded { model, source }),
+        _ => {
+            sort_and_dedup(&mut diags);
+            Err(diags)
+        }
+    }
+}
+
+/// A type error the schema did not catch (e.g. `1.5` where a whole number is needed).
+fn serde_diagnostic(
+    e: &serde_path_to_error::Error<serde_json::Error>,
+    source: &SourceMap,
+) -> Diagnostic {
+    let mut pointer = String::new();
+    for segment in e.path().iter() {
+        pointer.push('/');
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => pointer.push_str(&index.to_string()),
+            serde_path_to_error::Segment::Map { key } => pointer.push_str(&escape_pointer(key)),
+            serde_path_to_error::Segment::Enum { variant } => {
+                pointer.push_str(&escape_pointer(variant))
+            }
+            serde_path_to_error::Segment::Unknown => pointer.push('?'),
+        }
+    }
+    let text = e.inner().to_string();
+    let (message, hint) = if text.contains("floating point") {
+        (
+            format!("expected a whole number at `{pointer}`, found a decimal number"),
+            "write a whole number, without a decimal point",
+        )
+    } else {
+        (
+            format!("invalid value at `{pointer}`: {text}"),
+            "check this value against the schema (`warden model schema`)",
+        )
+    };
+    Diagnostic::new(source, source.span(&pointer), &pointer, message).with_hint(hint)
+}
+
+/// How the type of a value is named in messages ("found a list").
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_f64() => "a decimal number",
+        Value::Number(_) => "a whole number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
     }
 }

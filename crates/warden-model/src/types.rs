@@ -285,7 +285,7 @@ pub struct ToolGrant {
 
 /// A constraint on one tool argument.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub struct ArgumentConstraint {
     /// The argument must be one of these values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -1,13 +1,16 @@
 //! Findings and the report that carries them. The JSON form of [`Report`] is a documented,
 //! versioned interface (`docs/report-format.md`); change it only with a new schema version.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Version tag of the JSON report format.
 pub const REPORT_SCHEMA: &str = "warden.threats/v1";
 
 /// Severity on the 4×4 likelihood × impact matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     /// Little harm or very unlikely.
@@ -72,26 +75,11 @@ impl std::str::FromStr for Severity {
     }
 }
 
-/// STRIDE category of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stride {
-    /// Pretending to be someone else.
-    Spoofing,
-    /// Changing data or code.
-    Tampering,
-    /// Denying having acted.
-    Repudiation,
-    /// Exposing information.
-    InformationDisclosure,
-    /// Exhausting or disabling.
-    DenialOfService,
-    /// Gaining rights not granted.
-    ElevationOfPrivilege,
-}
+/// STRIDE category of a finding (the catalogue's type, so rules and findings agree).
+pub use warden_catalog::Stride;
 
 /// Whether a finding still needs work.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum Status {
     /// Nothing declared addresses it.
@@ -125,7 +113,7 @@ impl Status {
 }
 
 /// Where in the model file a finding points.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Location {
     /// JSON Pointer of the element (e.g. `/agents/2`).
     pub pointer: String,
@@ -136,7 +124,7 @@ pub struct Location {
 }
 
 /// One threat found in the model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Finding {
     /// Stable id: rule id and affected elements, unchanged by edits elsewhere in the model.
     pub id: String,
@@ -180,7 +168,7 @@ pub struct Finding {
 }
 
 /// Counts of findings by severity and status.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Summary {
     /// Total findings.
     pub total: usize,
@@ -193,7 +181,7 @@ pub struct Summary {
 }
 
 /// Identity of the analysed model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ModelRef {
     /// System name.
     pub name: String,
@@ -206,7 +194,7 @@ pub struct ModelRef {
 }
 
 /// How many of each element the model has.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ElementCounts {
     /// Agents.
     pub agents: usize,
@@ -225,7 +213,7 @@ pub struct ElementCounts {
 }
 
 /// The result of `warden threats`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Report {
     /// Always [`REPORT_SCHEMA`].
     pub schema: String,
@@ -245,6 +233,10 @@ pub struct Report {
 pub struct Draft {
     /// Rule or analysis id (kebab-case, stable).
     pub rule: String,
+    /// The elements that identify the finding (its id is `rule/key…`); empty means all of
+    /// `elements`. Graph findings list more elements than define them, and an edit elsewhere
+    /// that adds an affected element must not rename the finding.
+    pub key: Vec<String>,
     /// One-line title.
     pub title: String,
     /// What is wrong here and why it matters.
@@ -257,6 +249,8 @@ pub struct Draft {
     pub threats: Vec<String>,
     /// MITRE ATLAS technique ids.
     pub atlas: Vec<String>,
+    /// OWASP Agentic Top 10 ids beyond those implied by `threats` (e.g. ASI04).
+    pub asi: Vec<String>,
     /// STRIDE categories.
     pub stride: Vec<Stride>,
     /// Agentic factors that amplify it.

@@ -122,3 +122,160 @@ pub fn is_exfiltration_sink(model: &SystemModel, graph: &Graph, node: usize) -> 
         _ => false,
     }
 }
+
+/// The kebab-case name of a capability, as written in the model (`execute-code`, `payment`).
+pub fn capability_name(c: Capability) -> &'static str {
+    match c {
+        Capability::Read => "read",
+        Capability::Write => "write",
+        Capability::Delete => "delete",
+        Capability::ExecuteCode => "execute-code",
+        Capability::NetworkEgress => "network-egress",
+        Capability::Payment => "payment",
+        Capability::Messaging => "messaging",
+        Capability::Admin => "admin",
+        Capability::Filesystem => "filesystem",
+        Capability::Credentials => "credentials",
+        Capability::Browse => "browse",
+    }
+}
+
+/// How critical a tool is as an asset to protect, 0 (not critical) to 4: 4 moves money,
+/// administers or handles credentials; 3 executes code or has irreversible side effects.
+pub fn tool_criticality(t: &warden_model::Tool) -> u8 {
+    let has = |c: Capability| t.capabilities.contains(&c);
+    if has(Capability::Payment) || has(Capability::Admin) || has(Capability::Credentials) {
+        4
+    } else if has(Capability::ExecuteCode)
+        || t.side_effects == warden_model::SideEffects::Irreversible
+    {
+        3
+    } else {
+        0
+    }
+}
+
+/// How much harm a misused tool can do, 0 to 4: its [`tool_criticality`], at least 3 for
+/// deletion and at least 2 for writing or messaging people. Tools scoring 2 or more are
+/// "high-impact".
+pub fn tool_impact(t: &warden_model::Tool) -> u8 {
+    let has = |c: Capability| t.capabilities.contains(&c);
+    let mut i = tool_criticality(t);
+    if has(Capability::Delete) {
+        i = i.max(3);
+    }
+    if has(Capability::Write) || has(Capability::Messaging) {
+        i = i.max(2);
+    }
+    i
+}
+
+/// Whether a tool is high-impact: it writes, deletes, pays, administers, executes code,
+/// handles credentials, messages people, or cannot be undone.
+pub fn is_high_impact_tool(t: &warden_model::Tool) -> bool {
+    tool_impact(t) >= 2
+}
+
+/// [`node_trust`], [`node_sensitivity`] and [`is_exfiltration_sink`] for every node of a
+/// graph, computed in one pass with indexed look-ups (the per-node functions search the
+/// model linearly, which is too slow to call for every node of a large model). Each entry
+/// equals what the per-node function returns for that node.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrustTable {
+    /// [`node_trust`] per node index.
+    pub trust: Vec<TrustLevel>,
+    /// [`node_sensitivity`] per node index.
+    pub sensitivity: Vec<Sensitivity>,
+    /// [`is_exfiltration_sink`] per node index.
+    pub sink: Vec<bool>,
+}
+
+impl TrustTable {
+    /// Compute the table for every node of `graph`.
+    pub fn build(model: &SystemModel, graph: &Graph) -> TrustTable {
+        use std::collections::{HashMap, HashSet};
+        fn first<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<&str, &T> {
+            let mut m = HashMap::with_capacity(items.len());
+            for x in items {
+                m.entry(id(x)).or_insert(x);
+            }
+            m
+        }
+        let zones = first(&model.zones, |z| &z.id);
+        let externals = first(&model.external_sources, |e| &e.id);
+        let humans = first(&model.humans, |h| &h.id);
+        let internal_humans: HashSet<&str> = model
+            .humans
+            .iter()
+            .filter(|h| h.internal)
+            .map(|h| h.id.as_str())
+            .collect();
+        let servers = first(&model.servers, |s| &s.id);
+        let stores = first(&model.data_stores, |d| &d.id);
+        let tool = |id: &str| {
+            let (s, t) = id.split_once('.')?;
+            servers.get(s)?.tools.iter().find(|x| x.id == t)
+        };
+        let n = graph.nodes.len();
+        let mut table = TrustTable {
+            trust: Vec::with_capacity(n),
+            sensitivity: Vec::with_capacity(n),
+            sink: Vec::with_capacity(n),
+        };
+        for node in &graph.nodes {
+            let id = node.id.as_str();
+            let own = match node.kind {
+                NodeKind::External => match externals.get(id) {
+                    Some(e) if e.trusted => TrustLevel::Partner,
+                    _ => TrustLevel::Untrusted,
+                },
+                NodeKind::Human => match humans.get(id) {
+                    Some(h) if h.internal => TrustLevel::Internal,
+                    _ => TrustLevel::Untrusted,
+                },
+                NodeKind::Server => servers.get(id).map(|s| s.trust).unwrap_or_default(),
+                NodeKind::Tool => node
+                    .parent
+                    .and_then(|p| graph.nodes.get(p))
+                    .and_then(|p| servers.get(p.id.as_str()))
+                    .map(|s| s.trust)
+                    .unwrap_or_default(),
+                NodeKind::Agent | NodeKind::DataStore => TrustLevel::Internal,
+            };
+            let zone = node
+                .zone
+                .as_deref()
+                .and_then(|z| zones.get(z))
+                .map(|z| z.trust);
+            table.trust.push(zone.map_or(own, |z| own.min(z)));
+            table.sensitivity.push(match node.kind {
+                NodeKind::DataStore => stores
+                    .get(id)
+                    .map(|d| d.sensitivity.max(classes_sensitivity(&d.data_classes)))
+                    .unwrap_or_default(),
+                NodeKind::Tool => tool(id)
+                    .map(|t| {
+                        if t.capabilities.contains(&Capability::Credentials) {
+                            Sensitivity::Restricted
+                        } else {
+                            classes_sensitivity(&t.data_classes)
+                        }
+                    })
+                    .unwrap_or(Sensitivity::Public),
+                _ => Sensitivity::Public,
+            });
+            table.sink.push(match node.kind {
+                NodeKind::External => true,
+                NodeKind::Tool => tool(id).is_some_and(|t| {
+                    !t.sends_to.is_empty()
+                        || t.capabilities
+                            .iter()
+                            .any(|c| matches!(c, Capability::Messaging | Capability::NetworkEgress))
+                }),
+                NodeKind::Human => !internal_humans.contains(id),
+                _ => false,
+            });
+        }
+        table
+    }
+}

@@ -1,0 +1,231 @@
+//! Graph analyses across MAESTRO layers: threats that appear only when several elements are
+//! looked at together, which no per-element rule can see.
+//!
+//! | rule | what it finds |
+//! |---|---|
+//! | `toxic-flow` | an agent that receives untrusted content, reads sensitive data and can send data out |
+//! | `leakage-cascade` | the same legs spread over agents: untrusted content relayed to an agent that can leak |
+//! | `blast-radius` | what one compromised agent or shared credential reaches through control edges |
+//! | `delegation-escalation` | an agent that can make another agent do what it may not do itself |
+//! | `cascading-trust` | chains of unauthenticated hops where the last element acts on what the first said |
+//! | `single-point` | one server, store or orchestrator whose compromise reaches critical assets across agents |
+//! | `memory-poisoning-path` | untrusted content relayed through an agent into memory other agents read |
+//!
+//! Every analysis is a handful of breadth-first searches with predecessor arrays (never an
+//! enumeration of paths), ties are broken by element id, and output is capped per rule by
+//! [`Limits`]. `docs/analyses.md` explains each analysis for security architects.
+
+mod blast;
+mod cascade;
+mod ctx;
+mod delegation;
+mod flow;
+mod memory;
+mod radii;
+mod search;
+mod single_point;
+
+pub use blast::{BlastIndex, BlastRadius, blast_radius};
+
+use crate::finding::{Draft, Severity, Stride};
+use ctx::Ctx;
+use warden_model::SystemModel;
+use warden_model::graph::Graph;
+
+/// Bounds on the work and output of the analyses. The defaults suit models of tens of
+/// thousands of elements.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Most drafts one rule may emit; the most severe are kept (ties by element id).
+    pub max_findings_per_rule: usize,
+    /// Most agents one agent is checked against for delegation escalation (nearest first).
+    pub max_delegates_per_agent: usize,
+    /// Deepest chain of unauthenticated hops followed from one chain head.
+    pub max_chain_depth: u32,
+    /// Most elements visited from one chain head.
+    pub max_chain_nodes: usize,
+    /// Most ids listed in an `elements` list beyond the essential ones.
+    pub max_listed: usize,
+    /// Most memory, in bytes, for the reach of every agent at once (blast radius, single
+    /// points, memory poisoning); a model that needs more skips those analyses.
+    pub max_reach_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_findings_per_rule: 500,
+            max_delegates_per_agent: 16,
+            max_chain_depth: 16,
+            max_chain_nodes: 4096,
+            max_listed: 8,
+            max_reach_bytes: 512 << 20,
+        }
+    }
+}
+
+/// Run every graph analysis with default [`Limits`].
+pub fn run(model: &SystemModel, graph: &Graph) -> Vec<Draft> {
+    run_with(model, graph, &Limits::default())
+}
+
+/// Run every graph analysis. The result depends only on the model's content: drafts come in
+/// a fixed rule order, each rule's drafts most severe first and then by elements and path,
+/// so reordering elements in the model file changes nothing.
+pub fn run_with(model: &SystemModel, graph: &Graph, limits: &Limits) -> Vec<Draft> {
+    if graph.nodes.is_empty() || graph.nodes.len() >= u32::MAX as usize / 2 {
+        return Vec::new();
+    }
+    let ctx = Ctx::new(model, graph);
+    let legs = flow::Legs::new(&ctx);
+    let act = radii::Act::new(&ctx);
+    let radii = radii::Radii::new(&ctx, &act, limits.max_reach_bytes);
+    let (toxic, cascade) = flow::analyse(&ctx, &legs, limits);
+    let groups = [
+        toxic,
+        cascade,
+        blast::analyse(&ctx, &legs, &act, &radii, limits),
+        delegation::analyse(&ctx, &legs, limits),
+        cascade::analyse(&ctx, &legs, limits),
+        single_point::analyse(&ctx, &legs, &act, &radii, limits),
+        memory::analyse(&ctx, &legs, &act, &radii, limits),
+    ];
+    let mut out = Vec::new();
+    for mut g in groups {
+        finish(&mut g, limits.max_findings_per_rule);
+        out.extend(g);
+    }
+    out
+}
+
+/// Sort one rule's drafts (most severe first, then by elements and path) and cap them.
+fn finish(drafts: &mut Vec<Draft>, cap: usize) {
+    drafts.sort_by(|a, b| {
+        let sa = Severity::from_matrix(a.likelihood, a.impact);
+        let sb = Severity::from_matrix(b.likelihood, b.impact);
+        sb.cmp(&sa)
+            .then(b.impact.cmp(&a.impact))
+            .then(b.likelihood.cmp(&a.likelihood))
+            .then_with(|| a.elements.cmp(&b.elements))
+            .then_with(|| a.path.cmp(&b.path))
+    });
+    drafts.dedup_by(|a, b| a.rule == b.rule && a.elements == b.elements);
+    drafts.truncate(cap);
+}
+
+/// A finding whose text is not written yet: analyses that can produce many candidates keep
+/// only those [`finish`] would keep before spending time on descriptions.
+pub(crate) struct Pending<'a> {
+    /// Likelihood 1–4.
+    likelihood: u8,
+    /// Impact 1–4.
+    impact: u8,
+    /// Element nodes, most relevant first.
+    elements: Vec<u32>,
+    /// Path nodes, in order.
+    path: Vec<u32>,
+    /// Writes the draft.
+    make: Box<Make<'a>>,
+}
+
+/// Writes a draft from its elements and path.
+type Make<'a> = dyn FnOnce(&[u32], &[u32]) -> Draft + 'a;
+
+impl<'a> Pending<'a> {
+    /// A candidate with its score, elements and path; `make` writes the draft.
+    pub fn new(
+        likelihood: u8,
+        impact: u8,
+        elements: Vec<u32>,
+        path: Vec<u32>,
+        make: impl FnOnce(&[u32], &[u32]) -> Draft + 'a,
+    ) -> Pending<'a> {
+        Pending {
+            likelihood: likelihood.clamp(1, 4),
+            impact: impact.clamp(1, 4),
+            elements,
+            path,
+            make: Box::new(make),
+        }
+    }
+}
+
+/// Write the drafts of the candidates [`finish`] would keep (same order, same cap).
+fn settle(ctx: &Ctx, mut pending: Vec<Pending>, cap: usize) -> Vec<Draft> {
+    let ids = |v: &[u32]| v.iter().map(|&m| ctx.id(m)).collect::<Vec<&str>>();
+    pending.sort_by(|a, b| {
+        let sa = Severity::from_matrix(a.likelihood, a.impact);
+        let sb = Severity::from_matrix(b.likelihood, b.impact);
+        sb.cmp(&sa)
+            .then(b.impact.cmp(&a.impact))
+            .then(b.likelihood.cmp(&a.likelihood))
+            .then_with(|| ids(&a.elements).cmp(&ids(&b.elements)))
+            .then_with(|| ids(&a.path).cmp(&ids(&b.path)))
+    });
+    pending.truncate(cap);
+    pending
+        .into_iter()
+        .map(|p| (p.make)(&p.elements, &p.path))
+        .collect()
+}
+
+/// Append `n` unless it is already there.
+fn push_unique(v: &mut Vec<u32>, n: u32) {
+    if !v.contains(&n) {
+        v.push(n);
+    }
+}
+
+/// Build a draft; every graph analysis is cross-layer.
+#[allow(clippy::too_many_arguments)]
+fn draft(
+    ctx: &Ctx,
+    rule: &str,
+    title: String,
+    description: String,
+    layers: &[&str],
+    threats: &[&str],
+    atlas: &[&str],
+    stride: &[Stride],
+    factors: &[&str],
+    elements: &[u32],
+    path: &[u32],
+    likelihood: u8,
+    impact: u8,
+    controls: &[&str],
+) -> Draft {
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let mut layers = strings(layers);
+    layers.sort();
+    layers.dedup();
+    let elements = ctx.ids(elements);
+    Draft {
+        rule: rule.to_string(),
+        key: elements.iter().take(key_len(rule)).cloned().collect(),
+        asi: Vec::new(),
+        title,
+        description,
+        layers,
+        cross_layer: true,
+        threats: strings(threats),
+        atlas: strings(atlas),
+        stride: stride.to_vec(),
+        factors: strings(factors),
+        elements,
+        path: ctx.ids(path),
+        likelihood: likelihood.clamp(1, 4),
+        impact: impact.clamp(1, 4),
+        controls: strings(controls),
+    }
+}
+
+/// How many leading elements identify a finding of each analysis: the agent whose radius or
+/// trifecta it is, the shared element, the delegating pair, the chain's two ends, the store
+/// with its exposed writer and reader. Elements after these are context that may grow.
+fn key_len(rule: &str) -> usize {
+    match rule {
+        "blast-radius" | "single-point" | "toxic-flow" => 1,
+        "memory-poisoning-path" => 3,
+        _ => 2,
+    }
+}
