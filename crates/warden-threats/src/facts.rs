@@ -5,8 +5,9 @@
 //! content reaches an agent or whether every caller of a tool needs approval. The fields of
 //! `derived` are documented in `docs/rules.md`; rules depend on them, so rename none lightly.
 
-use crate::trust::{self, is_untrusted_source, node_sensitivity, node_trust, server_of, tool_of};
+use crate::trust::{self, TrustTable, capability_name, tool_impact};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 use warden_model::graph::{EdgeKind, Graph, NodeKind};
 use warden_model::*;
 
@@ -33,6 +34,16 @@ pub struct Context<'a> {
     pub graph: &'a Graph,
     /// Per node: the untrusted source whose content reaches it (transitively), if any.
     pub taint: Vec<Option<usize>>,
+    /// Per node: trust and sensitivity, computed once.
+    pub table: TrustTable,
+    /// Per node: for tools, the server and tool they come from.
+    tools: Vec<Option<(&'a Server, &'a Tool)>>,
+    /// Per node: for tools, the indices (in `model.agents`) of the agents granted them.
+    tool_callers: Vec<Vec<usize>>,
+    /// Server id → indices of agents granted any of its tools.
+    server_callers: BTreeMap<&'a str, Vec<usize>>,
+    /// Agent id → indices of links into it from agents (or over A2A).
+    agent_inbound: BTreeMap<&'a str, Vec<usize>>,
 }
 
 impl<'a> Context<'a> {
@@ -41,8 +52,9 @@ impl<'a> Context<'a> {
     /// equally near ones, the smallest id — whatever order the model lists things in.
     pub fn new(model: &'a SystemModel, graph: &'a Graph) -> Self {
         let n = graph.nodes.len();
+        let table = TrustTable::build(model, graph);
         let mut sources: Vec<usize> = (0..n)
-            .filter(|&i| is_untrusted_source(model, graph, i))
+            .filter(|&i| table.trust[i] == TrustLevel::Untrusted)
             .collect();
         sources.sort_by(|a, b| graph.nodes[*a].id.cmp(&graph.nodes[*b].id));
         // rank[i] = position of node i's source in `sources` (smaller = smaller id).
@@ -77,11 +89,70 @@ impl<'a> Context<'a> {
             frontier = next;
         }
         let taint = rank.into_iter().map(|r| r.map(|r| sources[r])).collect();
+
+        let mut tools = vec![None; n];
+        for s in &model.servers {
+            for t in &s.tools {
+                if let Some(i) = graph.node(&format!("{}.{}", s.id, t.id)) {
+                    tools[i].get_or_insert((s, t));
+                }
+            }
+        }
+        let mut tool_callers = vec![Vec::new(); n];
+        let mut server_callers: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (ai, a) in model.agents.iter().enumerate() {
+            for g in &a.tools {
+                for id in graph.expand_tool(model, &g.tool) {
+                    if let Some(i) = graph.node(&id)
+                        && !tool_callers[i].contains(&ai)
+                    {
+                        tool_callers[i].push(ai);
+                    }
+                }
+                if let Some(server) = g.tool.split('.').next().and_then(|s| graph.node(s))
+                    && graph.nodes[server].kind == NodeKind::Server
+                {
+                    let v = server_callers
+                        .entry(graph.nodes[server].id.as_str())
+                        .or_default();
+                    if !v.contains(&ai) {
+                        v.push(ai);
+                    }
+                }
+            }
+        }
+        let is_agent = |id: &str| {
+            graph
+                .node(id)
+                .is_some_and(|i| graph.nodes[i].kind == NodeKind::Agent)
+        };
+        let mut agent_inbound: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (li, l) in model.links.iter().enumerate() {
+            if is_agent(&l.to) && (l.protocol == Protocol::A2a || is_agent(&l.from)) {
+                agent_inbound.entry(l.to.as_str()).or_default().push(li);
+            }
+        }
         Context {
             model,
             graph,
             taint,
+            table,
+            tools,
+            tool_callers,
+            server_callers,
+            agent_inbound,
         }
+    }
+
+    fn untrusted(&self, node: usize) -> bool {
+        self.table.trust[node] == TrustLevel::Untrusted
+    }
+
+    fn tool(&self, id: &str) -> Option<&'a Tool> {
+        self.graph
+            .node(id)
+            .and_then(|n| self.tools[n])
+            .map(|(_, t)| t)
     }
 
     fn id(&self, node: usize) -> &str {
@@ -91,7 +162,7 @@ impl<'a> Context<'a> {
     /// Whether content from this node is directly attacker-controlled: an untrusted node, a
     /// tool that ingests untrusted content, or a store an untrusted party writes.
     fn directly_untrusted(&self, node: usize) -> bool {
-        if is_untrusted_source(self.model, self.graph, node) {
+        if self.untrusted(node) {
             return true;
         }
         let n = &self.graph.nodes[node];
@@ -99,7 +170,7 @@ impl<'a> Context<'a> {
             && self.graph.incoming[node].iter().any(|&e| {
                 let edge = &self.graph.edges[e];
                 matches!(edge.kind, EdgeKind::Ingests | EdgeKind::Writes)
-                    && is_untrusted_source(self.model, self.graph, edge.from)
+                    && self.untrusted(edge.from)
             })
     }
 
@@ -237,7 +308,10 @@ pub fn needs_approval(agent: &Agent, tool_id: &str, tool: &Tool) -> bool {
             o.action == "*"
                 || o.action == tool_id
                 || o.action.strip_suffix(".*") == Some(server)
-                || tool.capabilities.iter().any(|c| cap_name(*c) == o.action)
+                || tool
+                    .capabilities
+                    .iter()
+                    .any(|c| capability_name(*c) == o.action)
         })
 }
 
@@ -251,17 +325,7 @@ pub fn cap_name(c: Capability) -> String {
 
 /// Whether a tool can do lasting or far-reaching harm.
 pub fn is_high_impact(tool: &Tool) -> bool {
-    tool.side_effects == SideEffects::Irreversible
-        || tool.capabilities.iter().any(|c| {
-            matches!(
-                c,
-                Capability::Payment
-                    | Capability::Delete
-                    | Capability::Admin
-                    | Capability::Credentials
-                    | Capability::ExecuteCode
-            )
-        })
+    tool_impact(tool) >= 3
 }
 
 fn effective_deployment(model: &SystemModel, own: Option<&Deployment>) -> (Sandbox, Egress) {
@@ -291,7 +355,7 @@ fn granted_tools<'m>(cx: &Context<'m>, a: &Agent) -> Vec<(String, &'m Tool)> {
     let mut out = Vec::new();
     for g in &a.tools {
         for id in cx.graph.expand_tool(cx.model, &g.tool) {
-            if let Some(t) = tool_of(cx.model, &id)
+            if let Some(t) = cx.tool(&id)
                 && !out.iter().any(|(x, _): &(String, &Tool)| *x == id)
             {
                 out.push((id, t));
@@ -326,7 +390,7 @@ fn agent_derived(cx: &Context<'_>, a: &Agent) -> Value {
         .iter()
         .filter(|(id, t)| {
             t.capabilities.contains(&Capability::ExecuteCode) && {
-                let server = id.split('.').next().and_then(|s| server_of(cx.model, s));
+                let server = cx.graph.node(id).and_then(|n| cx.tools[n]).map(|(s, _)| s);
                 let own = a
                     .deployment
                     .as_ref()
@@ -393,7 +457,7 @@ fn agent_derived(cx: &Context<'_>, a: &Agent) -> Value {
             .collect()
     };
     json!({
-        "node_trust": name(node_trust(cx.model, cx.graph, node)),
+        "node_trust": name(cx.table.trust[node]),
         "untrusted_input": cx.taint[node].is_some(),
         "untrusted_source": cx.taint[node].map(|s| cx.id(s).to_string()),
         "direct_untrusted_inputs": cx.direct_untrusted_inputs(node),
@@ -424,34 +488,40 @@ fn oversight_covers(o: &Oversight, tool_id: &str, tool: &Tool) -> bool {
     o.action == "*"
         || o.action == tool_id
         || o.action.strip_suffix(".*") == Some(server)
-        || tool.capabilities.iter().any(|c| cap_name(*c) == o.action)
+        || tool
+            .capabilities
+            .iter()
+            .any(|c| capability_name(*c) == o.action)
 }
 
 fn inbound_agent_links<'m>(
-    cx: &Context<'m>,
-    agent: &'m str,
+    cx: &'m Context<'m>,
+    agent: &str,
 ) -> impl Iterator<Item = &'m Link> + 'm {
     let model = cx.model;
-    model.links.iter().filter(move |l| {
-        l.to == agent
-            && (l.protocol == Protocol::A2a || model.agents.iter().any(|x| x.id == l.from))
-    })
+    cx.agent_inbound
+        .get(agent)
+        .into_iter()
+        .flatten()
+        .map(move |&li| &model.links[li])
 }
 
-fn callers<'m>(m: &'m SystemModel, g: &Graph, tool_id: &str) -> Vec<&'m Agent> {
-    m.agents
-        .iter()
-        .filter(|a| {
-            a.tools
+fn callers<'m>(cx: &Context<'m>, tool_id: &str) -> Vec<&'m Agent> {
+    let model = cx.model;
+    cx.graph
+        .node(tool_id)
+        .map(|n| {
+            cx.tool_callers[n]
                 .iter()
-                .any(|gr| g.expand_tool(m, &gr.tool).iter().any(|t| t == tool_id))
+                .map(|&ai| &model.agents[ai])
+                .collect()
         })
-        .collect()
+        .unwrap_or_default()
 }
 
 fn tool_derived(cx: &Context<'_>, s: &Server, t: &Tool, id: &str) -> Value {
     let node = cx.graph.node(id).unwrap_or_default();
-    let callers = callers(cx.model, cx.graph, id);
+    let callers = callers(cx, id);
     let approved = callers.iter().filter(|a| needs_approval(a, id, t)).count();
     let approval = match (approved, callers.len()) {
         (_, 0) => "no-callers",
@@ -476,7 +546,7 @@ fn tool_derived(cx: &Context<'_>, s: &Server, t: &Tool, id: &str) -> Value {
         "high_impact": is_high_impact(t),
         "sandbox": name(sandbox),
         "egress": name(egress),
-        "sensitivity": name(node_sensitivity(cx.model, cx.graph, node)),
+        "sensitivity": name(cx.table.sensitivity[node]),
         "untrusted_output": cx.directly_untrusted(node),
     })
 }
@@ -485,15 +555,11 @@ fn server_derived(cx: &Context<'_>, s: &Server) -> Value {
     let p = &s.provenance;
     let internal = p.publisher.as_deref() == Some("internal");
     let callers: Vec<String> = cx
-        .model
-        .agents
-        .iter()
-        .filter(|a| {
-            a.tools
-                .iter()
-                .any(|g| g.tool.split('.').next() == Some(s.id.as_str()))
-        })
-        .map(|a| a.id.clone())
+        .server_callers
+        .get(s.id.as_str())
+        .into_iter()
+        .flatten()
+        .map(|&ai| cx.model.agents[ai].id.clone())
         .collect();
     let inbound = cx
         .model
@@ -548,7 +614,7 @@ fn store_derived(cx: &Context<'_>, d: &DataStore) -> Value {
         "direct_untrusted_writers": cx.direct_untrusted_inputs(node),
         "memory_of": sorted(memory_of),
         "reader_agents": readers,
-        "effective_sensitivity": name(node_sensitivity(cx.model, cx.graph, node)),
+        "effective_sensitivity": name(cx.table.sensitivity[node]),
     })
 }
 
@@ -576,7 +642,7 @@ fn external_derived(cx: &Context<'_>, e: &ExternalSource) -> Value {
         .map(|n| cx.id(n).to_string())
         .collect();
     feeds.sort();
-    json!({ "reaches_agents": feeds, "trust": name(node_trust(cx.model, cx.graph, node)) })
+    json!({ "reaches_agents": feeds, "trust": name(cx.table.trust[node]) })
 }
 
 fn link_derived(cx: &Context<'_>, l: &Link) -> Value {
@@ -589,7 +655,7 @@ fn link_derived(cx: &Context<'_>, l: &Link) -> Value {
     let trust = |id: &str| {
         cx.graph
             .node(id)
-            .map(|n| name(node_trust(cx.model, cx.graph, n)))
+            .map(|n| name(cx.table.trust[n]))
             .unwrap_or(Value::Null)
     };
     let zone = |id: &str| {
