@@ -320,3 +320,40 @@ fn output_is_deterministic_across_runs() {
         assert!(!a.stdout.is_empty(), "{format}");
     }
 }
+
+#[test]
+fn model_size_and_depth_limits_are_configurable() {
+    let out = warden()
+        .args([
+            "model",
+            "validate",
+            "examples/finance-ops.yaml",
+            "--max-model-bytes",
+            "100",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("100"), "{err}");
+    let out = warden()
+        .args([
+            "threats",
+            "examples/finance-ops.yaml",
+            "--max-model-depth",
+            "3",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = warden()
+        .args(["model", "validate", "examples/finance-ops.yaml"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+}

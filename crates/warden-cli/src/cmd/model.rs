@@ -14,6 +14,8 @@ pub enum ModelCommand {
         /// Print diagnostics as JSON on stdout.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        limits: crate::cmd::Limits,
     },
     /// Print the JSON Schema of the model format (for editor completion and checks).
     Schema,
@@ -30,15 +32,15 @@ pub fn run(cmd: ModelCommand) -> u8 {
             );
             exit::OK
         }
-        ModelCommand::Validate { model, json } => {
+        ModelCommand::Validate {
+            model,
+            json,
+            limits,
+        } => {
             let catalog = warden_catalog::Catalog::builtin();
-            let diags = match warden_model::load_file(&model) {
-                Ok(loaded) => {
-                    let known = catalog.controls.iter().map(|c| c.id.clone()).collect();
-                    warden_model::check_controls(&loaded, &known)
-                }
-                Err(d) => d,
-            };
+            let diags = crate::cmd::check_model(&model, catalog, &limits)
+                .err()
+                .unwrap_or_default();
             if json {
                 println!(
                     "{}",

@@ -28,6 +28,8 @@ pub struct Args {
     /// Judge accepted-risk expiry against this date (YYYY-MM-DD) instead of never expiring.
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
+    #[command(flatten)]
+    limits: crate::cmd::Limits,
 }
 
 /// Run `warden threats`.
@@ -49,13 +51,13 @@ pub fn run(args: Args) -> u8 {
     let Some(catalog) = crate::cmd::catalog_with(&args.rules) else {
         return exit::INVALID;
     };
-    let Some((loaded, bytes)) = crate::cmd::load_model(&args.model, &catalog) else {
+    let Some(loaded) = crate::cmd::load_model(&args.model, &catalog, &args.limits) else {
         return exit::INVALID;
     };
     let options = engine::Options {
         as_of: args.as_of.clone(),
     };
-    let report = engine::analyze(&loaded, &bytes, &catalog, &options);
+    let report = engine::analyze(&loaded, loaded.source.text.as_bytes(), &catalog, &options);
 
     let diff = match &args.baseline {
         None => None,
