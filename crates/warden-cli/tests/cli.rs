@@ -357,3 +357,80 @@ fn model_size_and_depth_limits_are_configurable() {
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn team_rules_add_findings_and_bad_rules_are_located() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let rules = dir.path().join("team.yaml");
+    std::fs::write(
+        &rules,
+        r#"controls:
+  - id: ACME-MODEL-REVIEW
+    name: Model change review board
+    kind: preventive
+    description: Every model upgrade is reviewed before rollout.
+    mitigates: [T7]
+rules:
+  - id: acme-autonomous-agents
+    title: "Agent `{id}` is autonomous"
+    description: "ACME policy: `{id}` runs with {autonomy} autonomy."
+    applies_to: agent
+    when: {field: autonomy, equals: autonomous}
+    threats: [T7]
+    layers: [L6]
+    likelihood: 2
+    impact: 2
+    controls: [ACME-MODEL-REVIEW]
+"#,
+    )
+    .expect("write");
+    let out = warden()
+        .args([
+            "threats",
+            "examples/research-assistant.yaml",
+            "-f",
+            "json",
+            "--rules",
+        ])
+        .arg(&rules)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(
+        ids.iter().any(|i| i.starts_with("acme-autonomous-agents/")),
+        "{ids:?}"
+    );
+    let out = warden()
+        .args(["catalog", "rules", "--rules"])
+        .arg(&rules)
+        .output()
+        .expect("runs");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("acme-autonomous-agents"));
+
+    // A typo in an operator is reported at its line and column, and nothing runs.
+    let text = std::fs::read_to_string(&rules)
+        .expect("read")
+        .replace("equals: autonomous", "equal: autonomous");
+    std::fs::write(&rules, text).expect("write");
+    let out = warden()
+        .args(["threats", "examples/research-assistant.yaml", "--rules"])
+        .arg(&rules)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("team.yaml:12:29"), "{err}");
+    assert!(out.stdout.is_empty());
+}
