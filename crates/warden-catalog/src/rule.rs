@@ -100,6 +100,8 @@ pub struct Adjust {
 pub struct Rule {
     /// Stable id (letters, digits, `.`, `_`, `-`); part of every finding id.
     pub id: String,
+    /// Short static name of the rule (e.g. for SARIF rule lists); optional in team files.
+    pub name: Option<String>,
     /// One-line title; a template like `description`.
     pub title: String,
     /// Explanation; `{id}`, `{name}` and `{a.b.c}` are replaced from the facts.
@@ -154,8 +156,9 @@ impl Rule {
     }
 }
 
-const RULE_KEYS: [&str; 15] = [
+const RULE_KEYS: [&str; 16] = [
     "id",
+    "name",
     "title",
     "description",
     "applies_to",
@@ -189,6 +192,10 @@ pub(crate) fn parse_rule(
             format!("rule id `{id}` may contain only letters, digits, `.`, `_` and `-`"),
         ));
     }
+    let name = match m.get("name") {
+        None | Some(Value::Null) => None,
+        Some(_) => string(m, pointer, "name", issues),
+    };
     let title = string(m, pointer, "title", issues);
     let description = string(m, pointer, "description", issues);
     for (key, t) in [("title", &title), ("description", &description)] {
@@ -249,6 +256,7 @@ pub(crate) fn parse_rule(
     }
     Some(Rule {
         id: id?,
+        name,
         title: title?,
         description: description?,
         applies_to: applies_to?,

@@ -3,8 +3,14 @@
 //! (the argument is the number of agents; 1000 agents ≈ 10,000 elements).
 
 fn main() {
-    let agents = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
-    let seed = std::env::args().nth(2).and_then(|a| a.parse().ok()).unwrap_or(7);
+    let agents = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let seed = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(7);
     let model = warden_threats::synthetic::generate(agents, seed);
     match serde_json::to_string_pretty(&model) {
         Ok(text) => println!("{text}"),

@@ -72,6 +72,26 @@ pub fn analyze(loaded: &Loaded, bytes: &[u8], catalog: &Catalog, options: &Optio
 
 /// Display names of catalogue entries, for renderers.
 pub fn names(catalog: &Catalog) -> Names {
+    /// A rule's title template without its placeholders: every word holding one is left out,
+    /// with a preposition leading to it (`Link from `{from}` to `{to}` is not encrypted` →
+    /// `Link is not encrypted`), and the first letter is capitalised.
+    fn static_title(template: &str) -> String {
+        const LEADS: [&str; 10] = [
+            "from", "to", "for", "towards", "on", "of", "by", "with", "in", "at",
+        ];
+        let mut words: Vec<String> = Vec::new();
+        for word in template.split_whitespace() {
+            if word.replace("{{", "").contains('{') {
+                if words.last().is_some_and(|w| LEADS.contains(&w.as_str())) {
+                    words.pop();
+                }
+            } else {
+                words.push(word.replace("{{", "{").replace("}}", "}"));
+            }
+        }
+        crate::render::capitalise(&words.join(" "))
+    }
+
     let mut n = Names::default();
     for l in &catalog.layers {
         n.layers.insert(l.id.clone(), l.name.clone());
@@ -88,6 +108,15 @@ pub fn names(catalog: &Catalog) -> Names {
     }
     for c in &catalog.controls {
         n.controls.insert(c.id.clone(), c.name.clone());
+    }
+    for (id, title) in crate::analyses::ANALYSES {
+        n.rules.insert(id.to_string(), title.to_string());
+    }
+    for r in &catalog.rules {
+        let title = r.name.clone().unwrap_or_else(|| static_title(&r.title));
+        if !title.is_empty() {
+            n.rules.insert(r.id.clone(), title);
+        }
     }
     n
 }

@@ -304,23 +304,10 @@ pub fn needs_approval(agent: &Agent, tool_id: &str, tool: &Tool) -> bool {
         .iter()
         .any(|g| g.approval && (g.tool == tool_id || g.tool.strip_suffix(".*") == Some(server)));
     grant_approval
-        || agent.oversight.iter().any(|o| {
-            o.action == "*"
-                || o.action == tool_id
-                || o.action.strip_suffix(".*") == Some(server)
-                || tool
-                    .capabilities
-                    .iter()
-                    .any(|c| capability_name(*c) == o.action)
-        })
-}
-
-/// The kebab-case name of a capability.
-pub fn cap_name(c: Capability) -> String {
-    serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+        || agent
+            .oversight
+            .iter()
+            .any(|o| oversight_covers(o, tool_id, tool))
 }
 
 /// Whether a tool can do lasting or far-reaching harm.
@@ -370,7 +357,11 @@ fn agent_derived(cx: &Context<'_>, a: &Agent) -> Value {
     let tools = granted_tools(cx, a);
     let mut caps: Vec<String> = tools
         .iter()
-        .flat_map(|(_, t)| t.capabilities.iter().map(|c| cap_name(*c)))
+        .flat_map(|(_, t)| {
+            t.capabilities
+                .iter()
+                .map(|c| capability_name(*c).to_string())
+        })
         .collect();
     caps.sort();
     caps.dedup();
@@ -483,6 +474,8 @@ fn agent_derived(cx: &Context<'_>, a: &Agent) -> Value {
     })
 }
 
+/// Whether an oversight point guards this tool: it names the tool, its server, one of its
+/// capabilities, or everything (`*`).
 fn oversight_covers(o: &Oversight, tool_id: &str, tool: &Tool) -> bool {
     let server = tool_id.split('.').next().unwrap_or_default();
     o.action == "*"

@@ -1,8 +1,12 @@
 //! How far each node of the graph is trusted and how sensitive what it holds is; shared by
 //! the per-element facts and the graph analyses so both judge the same way.
 
+use std::collections::{HashMap, HashSet};
 use warden_model::graph::{Graph, NodeKind};
-use warden_model::{Capability, Sensitivity, SystemModel, TrustLevel};
+use warden_model::{
+    Capability, DataStore, ExternalSource, Human, Sensitivity, Server, SystemModel, Tool,
+    TrustLevel, Zone,
+};
 
 /// Data classes that make a tool or link sensitive even without a store behind it.
 pub const SENSITIVE_CLASSES: &[&str] = &[
@@ -20,34 +24,12 @@ pub const SENSITIVE_CLASSES: &[&str] = &[
 
 /// Trust of a zone id (unknown or absent zones count as internal).
 pub fn zone_trust(model: &SystemModel, zone: Option<&str>) -> Option<TrustLevel> {
-    let z = zone?;
-    model.zones.iter().find(|x| x.id == z).map(|x| x.trust)
+    Scan(model).zone(zone?).map(|z| z.trust)
 }
 
 /// How far content coming from this node is trusted.
 pub fn node_trust(model: &SystemModel, graph: &Graph, node: usize) -> TrustLevel {
-    let n = &graph.nodes[node];
-    let own = match n.kind {
-        NodeKind::External => match model.external_sources.iter().find(|e| e.id == n.id) {
-            Some(e) if e.trusted => TrustLevel::Partner,
-            _ => TrustLevel::Untrusted,
-        },
-        NodeKind::Human => match model.humans.iter().find(|h| h.id == n.id) {
-            Some(h) if h.internal => TrustLevel::Internal,
-            _ => TrustLevel::Untrusted,
-        },
-        NodeKind::Server => server_of(model, &n.id).map(|s| s.trust).unwrap_or_default(),
-        NodeKind::Tool => n
-            .parent
-            .and_then(|p| server_of(model, &graph.nodes[p].id))
-            .map(|s| s.trust)
-            .unwrap_or_default(),
-        NodeKind::Agent | NodeKind::DataStore => TrustLevel::Internal,
-    };
-    match zone_trust(model, n.zone.as_deref()) {
-        Some(z) => own.min(z),
-        None => own,
-    }
+    trust_of(&Scan(model), graph, node)
 }
 
 /// Whether content from this node must be treated as attacker-controlled.
@@ -57,23 +39,7 @@ pub fn is_untrusted_source(model: &SystemModel, graph: &Graph, node: usize) -> b
 
 /// How sensitive the data held or handled by this node is.
 pub fn node_sensitivity(model: &SystemModel, graph: &Graph, node: usize) -> Sensitivity {
-    let n = &graph.nodes[node];
-    match n.kind {
-        NodeKind::DataStore => model
-            .data_stores
-            .iter()
-            .find(|d| d.id == n.id)
-            .map(|d| d.sensitivity.max(classes_sensitivity(&d.data_classes)))
-            .unwrap_or_default(),
-        NodeKind::Tool => tool_of(model, &n.id)
-            .map(|t| {
-                let creds = t.capabilities.contains(&Capability::Credentials);
-                let s = classes_sensitivity(&t.data_classes);
-                if creds { Sensitivity::Restricted } else { s }
-            })
-            .unwrap_or(Sensitivity::Public),
-        _ => Sensitivity::Public,
-    }
+    sensitivity_of(&Scan(model), graph, node)
 }
 
 /// Sensitivity implied by a list of data classes.
@@ -93,32 +59,185 @@ pub fn classes_sensitivity(classes: &[String]) -> Sensitivity {
 }
 
 /// The server with this id.
-pub fn server_of<'m>(model: &'m SystemModel, id: &str) -> Option<&'m warden_model::Server> {
-    model.servers.iter().find(|s| s.id == id)
+pub fn server_of<'m>(model: &'m SystemModel, id: &str) -> Option<&'m Server> {
+    Scan(model).server(id)
 }
 
 /// The tool with this `server.tool` id.
-pub fn tool_of<'m>(model: &'m SystemModel, id: &str) -> Option<&'m warden_model::Tool> {
-    let (server, tool) = id.split_once('.')?;
-    server_of(model, server)?
-        .tools
-        .iter()
-        .find(|t| t.id == tool)
+pub fn tool_of<'m>(model: &'m SystemModel, id: &str) -> Option<&'m Tool> {
+    Scan(model).tool(id)
 }
 
 /// Whether data reaching this node can leave the organisation: an external node, or a tool
 /// that sends, messages or reaches the network.
 pub fn is_exfiltration_sink(model: &SystemModel, graph: &Graph, node: usize) -> bool {
+    sink_of(&Scan(model), graph, node)
+}
+
+/// How the per-node judgements find model elements by id. In a valid model ids are unique;
+/// otherwise every look-up takes the first element with the id, as the model lists them.
+trait Lookup<'m> {
+    /// The zone with this id.
+    fn zone(&self, id: &str) -> Option<&'m Zone>;
+    /// The external source with this id.
+    fn external(&self, id: &str) -> Option<&'m ExternalSource>;
+    /// The person with this id.
+    fn human(&self, id: &str) -> Option<&'m Human>;
+    /// Whether some person with this id is internal.
+    fn internal_human(&self, id: &str) -> bool;
+    /// The server with this id.
+    fn server(&self, id: &str) -> Option<&'m Server>;
+    /// The data store with this id.
+    fn store(&self, id: &str) -> Option<&'m DataStore>;
+    /// The tool with this `server.tool` id.
+    fn tool(&self, id: &str) -> Option<&'m Tool> {
+        let (server, tool) = id.split_once('.')?;
+        self.server(server)?.tools.iter().find(|t| t.id == tool)
+    }
+}
+
+/// Look-ups that search the model's lists, for judging one node.
+struct Scan<'m>(&'m SystemModel);
+
+impl<'m> Lookup<'m> for Scan<'m> {
+    fn zone(&self, id: &str) -> Option<&'m Zone> {
+        self.0.zones.iter().find(|x| x.id == id)
+    }
+    fn external(&self, id: &str) -> Option<&'m ExternalSource> {
+        self.0.external_sources.iter().find(|x| x.id == id)
+    }
+    fn human(&self, id: &str) -> Option<&'m Human> {
+        self.0.humans.iter().find(|x| x.id == id)
+    }
+    fn internal_human(&self, id: &str) -> bool {
+        self.0.humans.iter().any(|x| x.id == id && x.internal)
+    }
+    fn server(&self, id: &str) -> Option<&'m Server> {
+        self.0.servers.iter().find(|x| x.id == id)
+    }
+    fn store(&self, id: &str) -> Option<&'m DataStore> {
+        self.0.data_stores.iter().find(|x| x.id == id)
+    }
+}
+
+/// Look-ups through hash indices built once, for judging every node of a large model.
+struct Index<'m> {
+    zones: HashMap<&'m str, &'m Zone>,
+    externals: HashMap<&'m str, &'m ExternalSource>,
+    humans: HashMap<&'m str, &'m Human>,
+    internal_humans: HashSet<&'m str>,
+    servers: HashMap<&'m str, &'m Server>,
+    stores: HashMap<&'m str, &'m DataStore>,
+}
+
+impl<'m> Index<'m> {
+    fn new(model: &'m SystemModel) -> Index<'m> {
+        /// Each id mapped to the first item with it.
+        fn first<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<&str, &T> {
+            let mut m = HashMap::with_capacity(items.len());
+            for x in items {
+                m.entry(id(x)).or_insert(x);
+            }
+            m
+        }
+        Index {
+            zones: first(&model.zones, |z| &z.id),
+            externals: first(&model.external_sources, |e| &e.id),
+            humans: first(&model.humans, |h| &h.id),
+            internal_humans: model
+                .humans
+                .iter()
+                .filter(|h| h.internal)
+                .map(|h| h.id.as_str())
+                .collect(),
+            servers: first(&model.servers, |s| &s.id),
+            stores: first(&model.data_stores, |d| &d.id),
+        }
+    }
+}
+
+impl<'m> Lookup<'m> for Index<'m> {
+    fn zone(&self, id: &str) -> Option<&'m Zone> {
+        self.zones.get(id).copied()
+    }
+    fn external(&self, id: &str) -> Option<&'m ExternalSource> {
+        self.externals.get(id).copied()
+    }
+    fn human(&self, id: &str) -> Option<&'m Human> {
+        self.humans.get(id).copied()
+    }
+    fn internal_human(&self, id: &str) -> bool {
+        self.internal_humans.contains(id)
+    }
+    fn server(&self, id: &str) -> Option<&'m Server> {
+        self.servers.get(id).copied()
+    }
+    fn store(&self, id: &str) -> Option<&'m DataStore> {
+        self.stores.get(id).copied()
+    }
+}
+
+/// [`node_trust`]: the element's own trust, capped by its zone's.
+fn trust_of<'m>(l: &impl Lookup<'m>, graph: &Graph, node: usize) -> TrustLevel {
+    let n = &graph.nodes[node];
+    let own = match n.kind {
+        NodeKind::External => match l.external(&n.id) {
+            Some(e) if e.trusted => TrustLevel::Partner,
+            _ => TrustLevel::Untrusted,
+        },
+        NodeKind::Human => match l.human(&n.id) {
+            Some(h) if h.internal => TrustLevel::Internal,
+            _ => TrustLevel::Untrusted,
+        },
+        NodeKind::Server => l.server(&n.id).map(|s| s.trust).unwrap_or_default(),
+        NodeKind::Tool => n
+            .parent
+            .and_then(|p| graph.nodes.get(p))
+            .and_then(|p| l.server(&p.id))
+            .map(|s| s.trust)
+            .unwrap_or_default(),
+        NodeKind::Agent | NodeKind::DataStore => TrustLevel::Internal,
+    };
+    match n.zone.as_deref().and_then(|z| l.zone(z)) {
+        Some(z) => own.min(z.trust),
+        None => own,
+    }
+}
+
+/// [`node_sensitivity`].
+fn sensitivity_of<'m>(l: &impl Lookup<'m>, graph: &Graph, node: usize) -> Sensitivity {
+    let n = &graph.nodes[node];
+    match n.kind {
+        NodeKind::DataStore => l
+            .store(&n.id)
+            .map(|d| d.sensitivity.max(classes_sensitivity(&d.data_classes)))
+            .unwrap_or_default(),
+        NodeKind::Tool => l
+            .tool(&n.id)
+            .map(|t| {
+                if t.capabilities.contains(&Capability::Credentials) {
+                    Sensitivity::Restricted
+                } else {
+                    classes_sensitivity(&t.data_classes)
+                }
+            })
+            .unwrap_or(Sensitivity::Public),
+        _ => Sensitivity::Public,
+    }
+}
+
+/// [`is_exfiltration_sink`].
+fn sink_of<'m>(l: &impl Lookup<'m>, graph: &Graph, node: usize) -> bool {
     let n = &graph.nodes[node];
     match n.kind {
         NodeKind::External => true,
-        NodeKind::Tool => tool_of(model, &n.id).is_some_and(|t| {
+        NodeKind::Tool => l.tool(&n.id).is_some_and(|t| {
             !t.sends_to.is_empty()
                 || t.capabilities
                     .iter()
                     .any(|c| matches!(c, Capability::Messaging | Capability::NetworkEgress))
         }),
-        NodeKind::Human => !model.humans.iter().any(|h| h.id == n.id && h.internal),
+        NodeKind::Human => !l.internal_human(&n.id),
         _ => false,
     }
 }
@@ -142,7 +261,7 @@ pub fn capability_name(c: Capability) -> &'static str {
 
 /// How critical a tool is as an asset to protect, 0 (not critical) to 4: 4 moves money,
 /// administers or handles credentials; 3 executes code or has irreversible side effects.
-pub fn tool_criticality(t: &warden_model::Tool) -> u8 {
+pub fn tool_criticality(t: &Tool) -> u8 {
     let has = |c: Capability| t.capabilities.contains(&c);
     if has(Capability::Payment) || has(Capability::Admin) || has(Capability::Credentials) {
         4
@@ -158,7 +277,7 @@ pub fn tool_criticality(t: &warden_model::Tool) -> u8 {
 /// How much harm a misused tool can do, 0 to 4: its [`tool_criticality`], at least 3 for
 /// deletion and at least 2 for writing or messaging people. Tools scoring 2 or more are
 /// "high-impact".
-pub fn tool_impact(t: &warden_model::Tool) -> u8 {
+pub fn tool_impact(t: &Tool) -> u8 {
     let has = |c: Capability| t.capabilities.contains(&c);
     let mut i = tool_criticality(t);
     if has(Capability::Delete) {
@@ -172,14 +291,14 @@ pub fn tool_impact(t: &warden_model::Tool) -> u8 {
 
 /// Whether a tool is high-impact: it writes, deletes, pays, administers, executes code,
 /// handles credentials, messages people, or cannot be undone.
-pub fn is_high_impact_tool(t: &warden_model::Tool) -> bool {
+pub fn is_high_impact_tool(t: &Tool) -> bool {
     tool_impact(t) >= 2
 }
 
 /// [`node_trust`], [`node_sensitivity`] and [`is_exfiltration_sink`] for every node of a
-/// graph, computed in one pass with indexed look-ups (the per-node functions search the
-/// model linearly, which is too slow to call for every node of a large model). Each entry
-/// equals what the per-node function returns for that node.
+/// graph. The per-node functions search the model's lists, which is too slow to call for
+/// every node of a large model; the table makes the same judgements through indices built
+/// once, so each entry equals what the per-node function returns for that node.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrustTable {
     /// [`node_trust`] per node index.
@@ -193,89 +312,15 @@ pub struct TrustTable {
 impl TrustTable {
     /// Compute the table for every node of `graph`.
     pub fn build(model: &SystemModel, graph: &Graph) -> TrustTable {
-        use std::collections::{HashMap, HashSet};
-        fn first<T>(items: &[T], id: impl Fn(&T) -> &str) -> HashMap<&str, &T> {
-            let mut m = HashMap::with_capacity(items.len());
-            for x in items {
-                m.entry(id(x)).or_insert(x);
-            }
-            m
+        let index = Index::new(model);
+        let nodes = 0..graph.nodes.len();
+        TrustTable {
+            trust: nodes.clone().map(|i| trust_of(&index, graph, i)).collect(),
+            sensitivity: nodes
+                .clone()
+                .map(|i| sensitivity_of(&index, graph, i))
+                .collect(),
+            sink: nodes.map(|i| sink_of(&index, graph, i)).collect(),
         }
-        let zones = first(&model.zones, |z| &z.id);
-        let externals = first(&model.external_sources, |e| &e.id);
-        let humans = first(&model.humans, |h| &h.id);
-        let internal_humans: HashSet<&str> = model
-            .humans
-            .iter()
-            .filter(|h| h.internal)
-            .map(|h| h.id.as_str())
-            .collect();
-        let servers = first(&model.servers, |s| &s.id);
-        let stores = first(&model.data_stores, |d| &d.id);
-        let tool = |id: &str| {
-            let (s, t) = id.split_once('.')?;
-            servers.get(s)?.tools.iter().find(|x| x.id == t)
-        };
-        let n = graph.nodes.len();
-        let mut table = TrustTable {
-            trust: Vec::with_capacity(n),
-            sensitivity: Vec::with_capacity(n),
-            sink: Vec::with_capacity(n),
-        };
-        for node in &graph.nodes {
-            let id = node.id.as_str();
-            let own = match node.kind {
-                NodeKind::External => match externals.get(id) {
-                    Some(e) if e.trusted => TrustLevel::Partner,
-                    _ => TrustLevel::Untrusted,
-                },
-                NodeKind::Human => match humans.get(id) {
-                    Some(h) if h.internal => TrustLevel::Internal,
-                    _ => TrustLevel::Untrusted,
-                },
-                NodeKind::Server => servers.get(id).map(|s| s.trust).unwrap_or_default(),
-                NodeKind::Tool => node
-                    .parent
-                    .and_then(|p| graph.nodes.get(p))
-                    .and_then(|p| servers.get(p.id.as_str()))
-                    .map(|s| s.trust)
-                    .unwrap_or_default(),
-                NodeKind::Agent | NodeKind::DataStore => TrustLevel::Internal,
-            };
-            let zone = node
-                .zone
-                .as_deref()
-                .and_then(|z| zones.get(z))
-                .map(|z| z.trust);
-            table.trust.push(zone.map_or(own, |z| own.min(z)));
-            table.sensitivity.push(match node.kind {
-                NodeKind::DataStore => stores
-                    .get(id)
-                    .map(|d| d.sensitivity.max(classes_sensitivity(&d.data_classes)))
-                    .unwrap_or_default(),
-                NodeKind::Tool => tool(id)
-                    .map(|t| {
-                        if t.capabilities.contains(&Capability::Credentials) {
-                            Sensitivity::Restricted
-                        } else {
-                            classes_sensitivity(&t.data_classes)
-                        }
-                    })
-                    .unwrap_or(Sensitivity::Public),
-                _ => Sensitivity::Public,
-            });
-            table.sink.push(match node.kind {
-                NodeKind::External => true,
-                NodeKind::Tool => tool(id).is_some_and(|t| {
-                    !t.sends_to.is_empty()
-                        || t.capabilities
-                            .iter()
-                            .any(|c| matches!(c, Capability::Messaging | Capability::NetworkEgress))
-                }),
-                NodeKind::Human => !internal_humans.contains(id),
-                _ => false,
-            });
-        }
-        table
     }
 }

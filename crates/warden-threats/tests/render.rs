@@ -504,6 +504,26 @@ fn names() -> Names {
             ("WC-LIMITS", "Step, spawn and budget limits"),
             ("WC-PIN-TOOLS", "Pin tool definitions and versions"),
         ]),
+        // Some rules without a title, to show the fallback.
+        rules: map(&[
+            (
+                "unauthenticated-link",
+                "A component accepts messages without authenticating the sender",
+            ),
+            (
+                "untrusted-input-reaches-payment",
+                "Untrusted input reaches an agent that can move money",
+            ),
+            (
+                "shared-memory-poisoning",
+                "Memory shared between agents can be poisoned",
+            ),
+            ("shared-identity", "Agents share one identity"),
+            (
+                "irreversible-without-approval",
+                "An irreversible tool runs without human approval",
+            ),
+        ]),
     }
 }
 
@@ -519,6 +539,18 @@ fn render_all(fx: &Fixture, diff: Option<&Diff>) -> Vec<(Format, String)> {
         .iter()
         .map(|&f| (f, render(f, &input)))
         .collect()
+}
+
+/// One format's output, parsed as JSON.
+fn rendered_json(fx: &Fixture, diff: Option<&Diff>, format: Format) -> serde_json::Value {
+    let text = render_all(fx, diff)
+        .into_iter()
+        .find_map(|(f, text)| (f == format).then_some(text))
+        .unwrap_or_default();
+    match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => panic!("{format} output is not JSON: {e}"),
+    }
 }
 
 fn manifest_dir() -> PathBuf {
@@ -742,11 +774,7 @@ fn sarif_is_valid_sarif_2_1_0() {
     let v = validator(&sarif_schema());
     let d = baseline::diff(&fx.baseline, &fx.report);
     for diff in [None, Some(&d)] {
-        let (_, text) = render_all(&fx, diff).swap_remove(4);
-        let doc: serde_json::Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => panic!("SARIF is not JSON: {e}"),
-        };
+        let doc = rendered_json(&fx, diff, Format::Sarif);
         assert_valid(&v, &doc, "SARIF output");
         let mut broken = doc.clone();
         broken["runs"][0]["results"][0]["level"] = "critical".into();
@@ -810,11 +838,7 @@ fn json_is_valid_against_the_published_schema() {
     let v = validator(&published_schema());
     let d = baseline::diff(&fx.baseline, &fx.report);
     for diff in [None, Some(&d)] {
-        let (_, text) = render_all(&fx, diff).swap_remove(3);
-        let doc: serde_json::Value = match serde_json::from_str(&text) {
-            Ok(v) => v,
-            Err(e) => panic!("JSON output does not parse: {e}"),
-        };
+        let doc = rendered_json(&fx, diff, Format::Json);
         assert_valid(&v, &doc, "JSON output");
         assert_eq!(doc.get("diff").is_some(), diff.is_some());
         let back: ReportDocument = match serde_json::from_value(doc) {
@@ -894,6 +918,29 @@ fn baseline_loads_json_output_and_rejects_other_files() {
         .err()
         .unwrap_or_default();
     assert!(err.contains("malformed"), "{err}");
+}
+
+#[test]
+fn every_rule_and_analysis_has_a_static_title() {
+    let catalog = warden_catalog::Catalog::builtin();
+    let names = warden_threats::engine::names(catalog);
+    let ids = catalog
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .chain(warden_threats::analyses::ANALYSES.iter().map(|&(id, _)| id));
+    for id in ids {
+        let title = names.rules.get(id).map(String::as_str).unwrap_or_default();
+        assert!(
+            title.len() > 12 && !title.contains(['{', '}', '`']),
+            "{id}: `{title}`"
+        );
+        assert!(title.starts_with(char::is_uppercase), "{id}: `{title}`");
+    }
+    assert_eq!(
+        names.rules.get("cleartext-link").map(String::as_str),
+        Some("Unencrypted link")
+    );
 }
 
 #[test]

@@ -555,3 +555,15 @@ fn partial_control_lowers_likelihood_only() {
     assert_eq!(b.status, Status::Open);
     assert_eq!(b.likelihood + 1, a.likelihood);
 }
+
+#[test]
+fn every_builtin_rule_has_a_static_name() {
+    for r in &Catalog::builtin().rules {
+        let name = r.name.as_deref().unwrap_or_default();
+        assert!(
+            !name.is_empty() && !name.contains('{'),
+            "rule {} needs a static name",
+            r.id
+        );
+    }
+}

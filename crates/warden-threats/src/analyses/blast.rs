@@ -2,11 +2,10 @@
 //! followed transitively through control edges (tools invoked, agents delegated to or
 //! messaged) together with the stores those tools and agents read and write.
 
-use super::ctx::{Ctx, NONE};
-use super::flow::Legs;
-use super::radii::{Act, Radii, worst_class};
-use super::search::Seek;
-use super::{Limits, draft};
+use super::ctx::Ctx;
+use super::radii::{Act, Reach, worst_class};
+use super::search::{Frontier, Seek};
+use super::{Inputs, draft};
 use crate::finding::{Draft, Stride};
 use warden_model::graph::{EdgeKind, Graph, NodeKind};
 use warden_model::{IdentityKind, SystemModel};
@@ -31,7 +30,7 @@ pub struct BlastRadius {
 pub struct BlastIndex<'a> {
     ctx: Ctx<'a>,
     act: Act,
-    walk: Walk,
+    walk: Frontier,
 }
 
 impl<'a> BlastIndex<'a> {
@@ -39,7 +38,7 @@ impl<'a> BlastIndex<'a> {
     pub fn new(model: &'a SystemModel, graph: &'a Graph) -> BlastIndex<'a> {
         let ctx = Ctx::new(model, graph);
         let act = Act::new(&ctx);
-        let walk = Walk::new(ctx.len());
+        let walk = Frontier::new(ctx.len());
         BlastIndex { ctx, act, walk }
     }
 
@@ -49,7 +48,7 @@ impl<'a> BlastIndex<'a> {
             return BlastRadius::default();
         }
         let ctx = &self.ctx;
-        self.walk.run(ctx, &self.act, node as u32);
+        walk(&mut self.walk, ctx, &self.act, node as u32);
         let mut r = BlastRadius::default();
         let mut critical = Vec::new();
         for &m in self.walk.order.iter().skip(1) {
@@ -85,74 +84,31 @@ pub fn blast_radius(model: &SystemModel, graph: &Graph, node: usize) -> BlastRad
     BlastIndex::new(model, graph).radius(node)
 }
 
-/// A breadth-first walk of the act relation from one element.
-struct Walk {
-    seen: Vec<bool>,
-    pred: Vec<u32>,
-    order: Vec<u32>,
-}
-
-impl Walk {
-    fn new(n: usize) -> Walk {
-        Walk {
-            seen: vec![false; n],
-            pred: vec![NONE; n],
-            order: Vec::new(),
-        }
+/// Walk the act relation breadth-first from `seed`. A seed that does not act by itself (a
+/// person, an external party) still acts on its control edges; a compromised server controls
+/// all its tools.
+fn walk(f: &mut Frontier, ctx: &Ctx, act: &Act, seed: u32) {
+    let mut first: Vec<u32> = act.out[seed as usize].clone();
+    first.extend_from_slice(&ctx.children[seed as usize]);
+    if first.is_empty() {
+        first.extend(
+            ctx.out[seed as usize]
+                .iter()
+                .filter(|&&(_, k)| k.is_control())
+                .map(|&(m, _)| m),
+        );
     }
-
-    /// Walk from `seed`. A seed that does not act by itself (a person, an external party)
-    /// still acts on its control edges; a compromised server controls all its tools.
-    fn run(&mut self, ctx: &Ctx, act: &Act, seed: u32) {
-        for &m in &self.order {
-            self.seen[m as usize] = false;
+    ctx.sort(&mut first);
+    f.start(ctx, &[seed]);
+    while let Some(at) = f.next() {
+        let next = if at == seed {
+            &first
+        } else {
+            &act.out[at as usize]
+        };
+        for &m in next {
+            f.reach(at, m);
         }
-        self.order.clear();
-        self.seen[seed as usize] = true;
-        self.pred[seed as usize] = NONE;
-        self.order.push(seed);
-        let mut first: Vec<u32> = act.out[seed as usize].clone();
-        first.extend_from_slice(&ctx.children[seed as usize]);
-        if first.is_empty() {
-            first.extend(
-                ctx.out[seed as usize]
-                    .iter()
-                    .filter(|&&(_, k)| k.is_control())
-                    .map(|&(m, _)| m),
-            );
-        }
-        ctx.sort(&mut first);
-        let mut head = 0;
-        while head < self.order.len() {
-            let at = self.order[head];
-            head += 1;
-            let next = if at == seed {
-                &first
-            } else {
-                &act.out[at as usize]
-            };
-            for &m in next {
-                if !self.seen[m as usize] {
-                    self.seen[m as usize] = true;
-                    self.pred[m as usize] = at;
-                    self.order.push(m);
-                }
-            }
-        }
-    }
-
-    fn path_to(&self, n: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        if !self.seen[n as usize] {
-            return out;
-        }
-        let mut at = n;
-        while at != NONE && out.len() <= self.seen.len() {
-            out.push(at);
-            at = self.pred[at as usize];
-        }
-        out.reverse();
-        out
     }
 }
 
@@ -179,32 +135,59 @@ pub(crate) fn asset_reason(ctx: &Ctx, n: u32) -> String {
     "restricted data".to_string()
 }
 
+/// The sentence naming the most critical asset a route ends at, and the route itself.
+pub(crate) fn worst_route<'r>(ctx: &'r Ctx, route: &'r [u32]) -> WorstRoute<'r> {
+    WorstRoute { ctx, route }
+}
+
+/// See [`worst_route`]; written straight into the description it is part of.
+pub(crate) struct WorstRoute<'r> {
+    ctx: &'r Ctx<'r>,
+    route: &'r [u32],
+}
+
+impl std::fmt::Display for WorstRoute<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(&w) = self.route.last() else {
+            return Ok(());
+        };
+        write!(
+            f,
+            "The worst, `{}` ({}), is reached by {}.",
+            self.ctx.id(w),
+            asset_reason(self.ctx, w),
+            self.ctx.arrow(self.route)
+        )
+    }
+}
+
+/// A compromise's impact: that of the worst asset reached, and at least `floor`, or 4 when
+/// three or more critical assets are within reach.
+pub(crate) fn reach_impact(ctx: &Ctx, worst: u32, r: &Reach, floor: u8) -> u8 {
+    ctx.crit[worst as usize].max(if r.critical.len() >= 3 { 4 } else { floor })
+}
+
 /// `blast-radius` drafts: one per agent, and one per shared credential.
-pub(crate) fn analyse(
-    ctx: &Ctx,
-    legs: &Legs,
-    act: &Act,
-    radii: &Radii,
-    limits: &Limits,
-) -> Vec<Draft> {
+pub(crate) fn analyse(inputs: &Inputs) -> Vec<Draft> {
+    let ctx = inputs.ctx;
     let mut out = Vec::new();
     let mut seek = Seek::new(ctx.len());
     for a in ctx.by_id() {
         if !ctx.is_agent(a) {
             continue;
         }
-        let r = radii.of(act, a);
+        let r = inputs.radii.of(inputs.act, a);
         if r.ungated.is_empty() {
             continue;
         }
-        let path = seek.run(ctx, act, &[a], &worst_class(ctx, &r));
+        let path = seek.run(ctx, inputs.act, &[a], &worst_class(ctx, &r));
         let Some(&w) = path.last() else {
             continue;
         };
         let path = &path;
-        let exposed = legs.exposed(a);
+        let exposed = inputs.legs.exposed(a);
         let likelihood = 2 + u8::from(exposed) + u8::from(ctx.autonomous(a));
-        let impact = ctx.crit[w as usize].max(if r.critical.len() >= 3 { 4 } else { 0 });
+        let impact = reach_impact(ctx, w, &r, 0);
         let mut factors = vec!["identity-management"];
         if ctx.autonomous(a) {
             factors.push("autonomy");
@@ -223,17 +206,15 @@ pub(crate) fn analyse(
             format!(
                 "If agent `{a}` is compromised (a prompt injection, a poisoned tool, a stolen \
                  credential), everything it can make act is within reach: {na} other agent(s), \
-                 {nt} tool(s) and {ns} data store(s). {nc} of them are critical: {list}. The worst, \
-                 `{w}` ({why}), is reached by {route}.{exp}",
+                 {nt} tool(s) and {ns} data store(s). {nc} of them are critical: {list}. \
+                 {worst}{exp}",
                 a = ctx.id(a),
                 na = r.agents,
                 nt = r.tools,
                 ns = r.stores,
                 nc = r.critical.len(),
-                list = ctx.list(&r.critical, limits.max_listed),
-                w = ctx.id(w),
-                why = asset_reason(ctx, w),
-                route = ctx.arrow(path),
+                list = ctx.list(&r.critical, inputs.limits.max_listed),
+                worst = worst_route(ctx, path),
                 exp = if exposed {
                     " Untrusted content already reaches this agent."
                 } else {
@@ -256,7 +237,7 @@ pub(crate) fn analyse(
             ],
         ));
     }
-    out.extend(credentials(ctx, legs, act, radii, limits, &mut seek));
+    out.extend(credentials(inputs, &mut seek));
     out
 }
 
@@ -311,25 +292,19 @@ fn credential_groups(ctx: &Ctx) -> Vec<(Option<u32>, Vec<u32>, &'static str)> {
 }
 
 /// One draft per shared credential whose combined reach includes critical assets.
-fn credentials(
-    ctx: &Ctx,
-    legs: &Legs,
-    act: &Act,
-    radii: &Radii,
-    limits: &Limits,
-    seek: &mut Seek,
-) -> Vec<Draft> {
+fn credentials(inputs: &Inputs, seek: &mut Seek) -> Vec<Draft> {
+    let ctx = inputs.ctx;
     let mut out = Vec::new();
     for (user, agents, what) in credential_groups(ctx) {
-        if !radii.available {
+        if !inputs.radii.available {
             break;
         }
-        let mut acc = radii.empty();
+        let mut acc = inputs.radii.empty();
         for &a in &agents {
-            radii.closure_into(act, a, &mut acc);
+            inputs.radii.closure_into(inputs.act, a, &mut acc);
         }
-        let r = radii.summary(&mut acc, &agents);
-        let path = seek.run(ctx, act, &agents, &worst_class(ctx, &r));
+        let r = inputs.radii.summary(&mut acc, &agents);
+        let path = seek.run(ctx, inputs.act, &agents, &worst_class(ctx, &r));
         let (Some(&start), Some(&w)) = (path.first(), path.last()) else {
             continue;
         };
@@ -339,10 +314,10 @@ fn credentials(
             agents
                 .iter()
                 .filter(|&&a| a != start)
-                .take(limits.max_listed),
+                .take(inputs.limits.max_listed),
         );
-        let exposed = agents.iter().any(|&a| legs.exposed(a));
-        let impact = ctx.crit[w as usize].max(if r.critical.len() >= 3 { 4 } else { 0 });
+        let exposed = agents.iter().any(|&a| inputs.legs.exposed(a));
+        let impact = reach_impact(ctx, w, &r, 0);
         let holder = match user {
             Some(u) => format!(" of `{}`", ctx.id(u)),
             None => String::new(),
@@ -357,17 +332,14 @@ fn credentials(
             format!(
                 "Agents {list} act with {what}{holder}. Whoever obtains that credential from the \
                  least protected of them holds the rights of all: it reaches {na} agent(s), {nt} \
-                 tool(s) and {ns} data store(s), {nc} of them critical ({crit}). The worst, `{w}` \
-                 ({why}), is reached by {route}.",
-                list = ctx.list(&agents, limits.max_listed),
+                 tool(s) and {ns} data store(s), {nc} of them critical ({crit}). {worst}",
+                list = ctx.list(&agents, inputs.limits.max_listed),
                 na = r.agents,
                 nt = r.tools,
                 ns = r.stores,
                 nc = r.critical.len(),
-                crit = ctx.list(&r.critical, limits.max_listed),
-                w = ctx.id(w),
-                why = asset_reason(ctx, w),
-                route = ctx.arrow(&path),
+                crit = ctx.list(&r.critical, inputs.limits.max_listed),
+                worst = worst_route(ctx, &path),
             ),
             &["L4", "L6", "L7"],
             &["T3", "T9"],

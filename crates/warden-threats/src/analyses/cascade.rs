@@ -3,9 +3,8 @@
 //! last element acts on what the first said and nobody checked who was speaking.
 
 use super::ctx::Ctx;
-use super::flow::Legs;
 use super::search::{Bfs, Dir};
-use super::{Limits, draft};
+use super::{Inputs, draft};
 use crate::finding::{Draft, Stride};
 use warden_model::graph::{EdgeKind, NodeKind};
 
@@ -23,7 +22,8 @@ fn blind(ctx: &Ctx, from: u32, to: u32, k: EdgeKind) -> bool {
 }
 
 /// `cascading-trust` drafts: one per chain head.
-pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
+pub(crate) fn analyse(inputs: &Inputs) -> Vec<Draft> {
+    let ctx = inputs.ctx;
     let n = ctx.len();
     // How much harm each actor can do when it acts: its own impact, or its tools' for an
     // agent or a server.
@@ -89,15 +89,15 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
             &adj,
             &[head],
             Dir::Forward,
-            limits.max_chain_depth,
-            limits.max_chain_nodes,
+            inputs.limits.max_chain_depth,
+            inputs.limits.max_chain_nodes,
             |_, _, _| true,
             |_| true,
         );
         let mut end = None;
         let mut best = (0u8, 0u32, std::cmp::Reverse(0u32));
         let mut deepest = 0;
-        for &m in &bfs.order {
+        for &m in bfs.order() {
             covered[m as usize] = true;
             let d = bfs.dist(m).unwrap_or(0);
             deepest = deepest.max(d);
@@ -120,7 +120,7 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
             path[1..path.len() - 1]
                 .iter()
                 .copied()
-                .take(limits.max_listed),
+                .take(inputs.limits.max_listed),
         );
         let undeclared = path
             .windows(2)
@@ -133,7 +133,7 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
             })
             .count();
         let hops = path.len() - 1;
-        let exposed = legs.exposed(head) || ctx.untrusted(head);
+        let exposed = inputs.legs.exposed(head) || ctx.untrusted(head);
         let impact = match level[end as usize] {
             4 => 4,
             3 => 3,
@@ -159,7 +159,7 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
                 route = ctx.arrow(&path),
                 end = ctx.id(end),
                 head = ctx.id(head),
-                reach = bfs.order.len() - 1,
+                reach = bfs.order().len() - 1,
                 exp = if exposed {
                     format!(" Untrusted content already reaches `{}`.", ctx.id(head))
                 } else {

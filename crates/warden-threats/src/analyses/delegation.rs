@@ -3,9 +3,8 @@
 //! whoever steers A) can make B do them.
 
 use super::ctx::Ctx;
-use super::flow::Legs;
 use super::search::{Bfs, Dir};
-use super::{Limits, Pending, draft, settle};
+use super::{Inputs, Pending, draft, settle};
 use crate::finding::{Draft, Stride};
 use crate::trust::capability_name;
 use warden_model::graph::{EdgeKind, NodeKind};
@@ -82,13 +81,13 @@ fn harm(ctx: &Ctx, n: u32) -> u8 {
 }
 
 /// `delegation-escalation` drafts: one per (A, B).
-pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, limits: &Limits) -> Vec<Draft> {
-    let out = candidates(ctx, legs, limits);
-    settle(ctx, out, limits.max_findings_per_rule)
+pub(crate) fn analyse(inputs: &Inputs) -> Vec<Draft> {
+    settle(inputs, candidates(inputs))
 }
 
 /// One candidate per (A, B).
-fn candidates<'a>(ctx: &'a Ctx, legs: &Legs, limits: &'a Limits) -> Vec<Pending<'a>> {
+fn candidates<'a>(inputs: &'a Inputs<'a>) -> Vec<Pending<'a>> {
+    let ctx = inputs.ctx;
     let n = ctx.len();
     // High-impact tools and restricted data per agent, most harmful first.
     let mut high: Vec<Vec<u32>> = vec![Vec::new(); n];
@@ -139,15 +138,15 @@ fn candidates<'a>(ctx: &'a Ctx, legs: &Legs, limits: &'a Limits) -> Vec<Pending<
             |_, _, _| true,
             |_| true,
         );
-        if bfs.order.len() < 2 {
+        if bfs.order().len() < 2 {
             continue;
         }
         for t in tools_of(ctx, a).chain(restricted_reach(ctx, a)) {
             mark[t as usize] = a;
         }
         let mut reported = 0;
-        for &b in &bfs.order[1..] {
-            if reported >= limits.max_delegates_per_agent {
+        for &b in &bfs.order()[1..] {
+            if reported >= inputs.limits.max_delegates_per_agent {
                 break;
             }
             let escalated: Vec<u32> = high[b as usize]
@@ -162,16 +161,16 @@ fn candidates<'a>(ctx: &'a Ctx, legs: &Legs, limits: &'a Limits) -> Vec<Pending<
             let path = bfs.path_to(b);
             let mut elements = vec![a, b];
             elements.extend(escalated.iter().take(3));
-            let exposed = legs.exposed(a);
+            let exposed = inputs.legs.exposed(a);
             let likelihood = 2 + u8::from(exposed) + u8::from(ctx.autonomous(b));
             let impact = harm(ctx, top).max(2);
             let make = move |elements: &[u32], path: &[u32]| {
                 let listed: Vec<String> = escalated
                     .iter()
-                    .take(limits.max_listed)
+                    .take(inputs.limits.max_listed)
                     .map(|&m| format!("`{}` ({})", ctx.id(m), what(ctx, m)))
                     .collect();
-                let more = escalated.len().saturating_sub(limits.max_listed);
+                let more = escalated.len().saturating_sub(inputs.limits.max_listed);
                 let more = if more > 0 {
                     format!(" and {more} more")
                 } else {

@@ -6,7 +6,7 @@
 
 use super::ctx::Ctx;
 use super::search::{Bfs, Dir};
-use super::{Limits, draft, push_unique};
+use super::{Inputs, draft, push_unique};
 use crate::finding::{Draft, Stride};
 use warden_model::graph::NodeKind;
 use warden_model::{Sensitivity, StoreKind};
@@ -49,8 +49,6 @@ impl Legs {
             ctx,
             &sources,
             Dir::Forward,
-            u32::MAX,
-            usize::MAX,
             |_, to, _| carrier(ctx.kind(to)) || ctx.is_agent(to),
             |m| carrier(ctx.kind(m)),
         );
@@ -59,8 +57,6 @@ impl Legs {
             ctx,
             &sources,
             Dir::Forward,
-            u32::MAX,
-            usize::MAX,
             |from, to, _| ctx.is_agent(to) || (!ctx.is_agent(from) && carrier(ctx.kind(to))),
             |m| carrier(ctx.kind(m)) || ctx.is_agent(m),
         );
@@ -77,8 +73,6 @@ impl Legs {
                 ctx,
                 &seeds,
                 Dir::Forward,
-                u32::MAX,
-                usize::MAX,
                 |_, to, _| via_call(ctx.kind(to)) || ctx.is_agent(to),
                 |m| via_call(ctx.kind(m)),
             );
@@ -92,8 +86,6 @@ impl Legs {
             ctx,
             &sinks,
             Dir::Backward,
-            u32::MAX,
-            usize::MAX,
             |from, _, _| via_call(ctx.kind(from)) || ctx.is_agent(from),
             |m| via_call(ctx.kind(m)),
         );
@@ -176,7 +168,8 @@ fn sensitive_sentence(ctx: &Ctx, legs: &Legs, agent: u32, sens: &[u32]) -> Strin
 }
 
 /// `toxic-flow` and `leakage-cascade` drafts.
-pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, Vec<Draft>) {
+pub(crate) fn analyse(inputs: &Inputs) -> (Vec<Draft>, Vec<Draft>) {
+    let (ctx, legs) = (inputs.ctx, inputs.legs);
     let mut toxic = Vec::new();
     let mut cascade = Vec::new();
     for agent in ctx.by_id() {
@@ -194,10 +187,10 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, 
             legs.relayed.path_to(agent)
         };
         let out_path = legs.to_sink.chain(agent);
-        let (Some(&source), Some(&sink)) = (in_path.first(), out_path.last()) else {
+        let (Some(&source), Some(&exit)) = (in_path.first(), out_path.last()) else {
             continue;
         };
-        let sens = legs.sensitive_of(agent);
+        let sensitive = legs.sensitive_of(agent);
         let mut path = in_path.clone();
         path.extend_from_slice(out_path.get(1..).unwrap_or_default());
         let impact = if legs.restricted.reached(agent) { 4 } else { 3 };
@@ -214,17 +207,25 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, 
         } else {
             String::new()
         };
+        // Both drafts name the way in, the sensitive data and the way out.
+        let (src, sink) = (ctx.id(source), ctx.id(exit));
+        let (inp, outp) = (ctx.arrow(&in_path), ctx.arrow(&out_path));
+        let sens = sensitive_sentence(ctx, legs, agent, &sensitive);
+        // Elements after the agents: the source, the sensitive data and the sink.
+        let elements = |mut agents: Vec<u32>| {
+            agents.push(source);
+            for &s in &sensitive {
+                push_unique(&mut agents, s);
+            }
+            push_unique(&mut agents, exit);
+            agents
+        };
         let autonomy = ctx.autonomous(agent);
         let mut factors = vec!["non-determinism"];
         if autonomy {
             factors.push("autonomy");
         }
         if direct {
-            let mut elements = vec![agent, source];
-            for &s in &sens {
-                push_unique(&mut elements, s);
-            }
-            push_unique(&mut elements, sink);
             toxic.push(draft(
                 ctx,
                 "toxic-flow",
@@ -239,18 +240,13 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, 
                      agent read the sensitive data and pass it to `{sink}` without any single \
                      component misbehaving.{gate_note}",
                     a = ctx.id(agent),
-                    src = ctx.id(source),
-                    inp = ctx.arrow(&in_path),
-                    sens = sensitive_sentence(ctx, legs, agent, &sens),
-                    sink = ctx.id(sink),
-                    outp = ctx.arrow(&out_path),
                 ),
                 &["L1", "L2", "L3", "L7"],
                 &["T6", "T2"],
                 &atlas(ctx, &in_path),
                 &[Stride::InformationDisclosure],
                 &factors,
-                &elements,
+                &elements(vec![agent]),
                 &path,
                 likelihood,
                 impact,
@@ -265,11 +261,6 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, 
             let Some(&entry) = in_path.iter().find(|&&m| ctx.is_agent(m)) else {
                 continue;
             };
-            let mut elements = vec![agent, entry, source];
-            for &s in &sens {
-                push_unique(&mut elements, s);
-            }
-            push_unique(&mut elements, sink);
             let hops = in_path.iter().filter(|&&m| ctx.is_agent(m)).count() - 1;
             let mut atlas = atlas(ctx, &in_path);
             atlas.push("AML.T0053");
@@ -289,20 +280,15 @@ pub(crate) fn analyse(ctx: &Ctx, legs: &Legs, _limits: &Limits) -> (Vec<Draft>, 
                      `{sink}` ({outp}). Instructions relayed from `{x}` can make `{y}` leak the \
                      data: the untrusted input, the sensitive access and the way out sit in \
                      different agents, so no single agent looks dangerous on its own.{gate_note}",
-                    src = ctx.id(source),
                     x = ctx.id(entry),
                     y = ctx.id(agent),
-                    inp = ctx.arrow(&in_path),
-                    sens = sensitive_sentence(ctx, legs, agent, &sens),
-                    sink = ctx.id(sink),
-                    outp = ctx.arrow(&out_path),
                 ),
                 &["L1", "L2", "L3", "L7"],
                 &["T12", "T6", "T2"],
                 &atlas,
                 &[Stride::InformationDisclosure, Stride::Tampering],
                 &factors,
-                &elements,
+                &elements(vec![agent, entry]),
                 &path,
                 likelihood.saturating_sub(1).max(1),
                 impact,

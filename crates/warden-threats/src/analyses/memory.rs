@@ -3,22 +3,14 @@
 //! other agents read it back as trusted context. Per-element rules see a store's direct
 //! writers; this follows the whole route from the untrusted source to the other readers.
 
-use super::ctx::Ctx;
-use super::flow::Legs;
-use super::radii::{Act, Radii};
-use super::{Limits, draft};
+use super::{Inputs, draft};
 use crate::finding::{Draft, Stride};
 use warden_model::graph::{EdgeKind, NodeKind};
 use warden_model::{MemoryKind, StoreKind};
 
 /// `memory-poisoning-path` drafts: one per poisoned store.
-pub(crate) fn analyse(
-    ctx: &Ctx,
-    legs: &Legs,
-    act: &Act,
-    radii: &Radii,
-    limits: &Limits,
-) -> Vec<Draft> {
+pub(crate) fn analyse(inputs: &Inputs) -> Vec<Draft> {
+    let ctx = inputs.ctx;
     let n = ctx.len();
     // Stores that serve as an agent's memory, and whether that agent validates writes.
     let mut memory_of = vec![false; n];
@@ -54,7 +46,7 @@ pub(crate) fn analyse(
         // the nearest to an untrusted source (then by id) is named.
         let mut writer: Option<(u32, u32, Option<u32>)> = None;
         let mut consider = |a: u32, via: Option<u32>| {
-            let Some(d) = legs.relayed.dist(a) else {
+            let Some(d) = inputs.legs.relayed.dist(a) else {
                 return;
             };
             let key = (d, ctx.rank[a as usize], via.map(|t| ctx.rank[t as usize]));
@@ -108,12 +100,12 @@ pub(crate) fn analyse(
             continue;
         }
         // The reader named is the one whose compromise reaches the most critical asset.
-        let worst = |a: u32| radii.max_crit(ctx, act, a);
+        let worst = |a: u32| inputs.radii.max_crit(ctx, inputs.act, a);
         let &(y, y_via) = readers
             .iter()
             .max_by_key(|&&(a, _)| (worst(a), std::cmp::Reverse(ctx.rank[a as usize])))
             .unwrap_or(&readers[0]);
-        let mut path = legs.relayed.path_to(x);
+        let mut path = inputs.legs.relayed.path_to(x);
         path.extend(via);
         path.push(m);
         path.extend(y_via);
@@ -128,7 +120,7 @@ pub(crate) fn analyse(
                 .iter()
                 .copied()
                 .filter(|&a| a != y)
-                .take(limits.max_listed),
+                .take(inputs.limits.max_listed),
         );
         let mut atlas = vec!["AML.T0051"];
         let mut controls = vec!["WC-MEMORY-VALIDATION", "WC-INPUT-SCAN"];
@@ -163,7 +155,7 @@ pub(crate) fn analyse(
                 x = ctx.id(x),
                 m = ctx.id(m),
                 tool = via.map_or(String::new(), |t| format!(" through `{}`", ctx.id(t))),
-                readers = ctx.list(&reader_ids, limits.max_listed),
+                readers = ctx.list(&reader_ids, inputs.limits.max_listed),
                 route = ctx.arrow(&path),
                 versioned = if store.versioned {
                     ""

@@ -1,15 +1,7 @@
 //! Graph analyses across MAESTRO layers: threats that appear only when several elements are
 //! looked at together, which no per-element rule can see.
 //!
-//! | rule | what it finds |
-//! |---|---|
-//! | `toxic-flow` | an agent that receives untrusted content, reads sensitive data and can send data out |
-//! | `leakage-cascade` | the same legs spread over agents: untrusted content relayed to an agent that can leak |
-//! | `blast-radius` | what one compromised agent or shared credential reaches through control edges |
-//! | `delegation-escalation` | an agent that can make another agent do what it may not do itself |
-//! | `cascading-trust` | chains of unauthenticated hops where the last element acts on what the first said |
-//! | `single-point` | one server, store or orchestrator whose compromise reaches critical assets across agents |
-//! | `memory-poisoning-path` | untrusted content relayed through an agent into memory other agents read |
+//! [`ANALYSES`] lists each rule with what it finds.
 //!
 //! Every analysis is a handful of breadth-first searches with predecessor arrays (never an
 //! enumeration of paths), ties are broken by element id, and output is capped per rule by
@@ -69,6 +61,55 @@ pub fn run(model: &SystemModel, graph: &Graph) -> Vec<Draft> {
     run_with(model, graph, &Limits::default())
 }
 
+/// Every graph analysis: its rule id and a one-line title, in the order [`run_with`] reports
+/// them.
+pub const ANALYSES: &[(&str, &str)] = &[
+    (
+        "toxic-flow",
+        "An agent receives untrusted content, reads sensitive data and can send data out",
+    ),
+    (
+        "leakage-cascade",
+        "Untrusted content relayed between agents reaches one that can leak sensitive data",
+    ),
+    (
+        "blast-radius",
+        "A compromised agent or shared credential reaches critical assets",
+    ),
+    (
+        "delegation-escalation",
+        "An agent can make another agent do what it may not do itself",
+    ),
+    (
+        "cascading-trust",
+        "A chain of unauthenticated hops ends in an element that acts on what the first said",
+    ),
+    (
+        "single-point",
+        "One shared server, store or orchestrator reaches critical assets across agents",
+    ),
+    (
+        "memory-poisoning-path",
+        "Untrusted content persists in memory that other agents read back",
+    ),
+];
+
+/// What every analysis works from: the precomputed view, the three legs, the act relation
+/// with every agent's reach, and the limits.
+#[derive(Clone, Copy)]
+pub(crate) struct Inputs<'a> {
+    /// The precomputed view of the model.
+    pub ctx: &'a Ctx<'a>,
+    /// The searches from untrusted sources, sensitive data and sinks.
+    pub legs: &'a flow::Legs,
+    /// What each element can make act.
+    pub act: &'a radii::Act,
+    /// The reach of every agent.
+    pub radii: &'a radii::Radii,
+    /// Bounds on work and output.
+    pub limits: &'a Limits,
+}
+
 /// Run every graph analysis. The result depends only on the model's content: drafts come in
 /// a fixed rule order, each rule's drafts most severe first and then by elements and path,
 /// so reordering elements in the model file changes nothing.
@@ -80,15 +121,22 @@ pub fn run_with(model: &SystemModel, graph: &Graph, limits: &Limits) -> Vec<Draf
     let legs = flow::Legs::new(&ctx);
     let act = radii::Act::new(&ctx);
     let radii = radii::Radii::new(&ctx, &act, limits.max_reach_bytes);
-    let (toxic, cascade) = flow::analyse(&ctx, &legs, limits);
+    let inputs = Inputs {
+        ctx: &ctx,
+        legs: &legs,
+        act: &act,
+        radii: &radii,
+        limits,
+    };
+    let (toxic, cascade) = flow::analyse(&inputs);
     let groups = [
         toxic,
         cascade,
-        blast::analyse(&ctx, &legs, &act, &radii, limits),
-        delegation::analyse(&ctx, &legs, limits),
-        cascade::analyse(&ctx, &legs, limits),
-        single_point::analyse(&ctx, &legs, &act, &radii, limits),
-        memory::analyse(&ctx, &legs, &act, &radii, limits),
+        blast::analyse(&inputs),
+        delegation::analyse(&inputs),
+        cascade::analyse(&inputs),
+        single_point::analyse(&inputs),
+        memory::analyse(&inputs),
     ];
     let mut out = Vec::new();
     for mut g in groups {
@@ -98,14 +146,20 @@ pub fn run_with(model: &SystemModel, graph: &Graph, limits: &Limits) -> Vec<Draf
     out
 }
 
+/// The order of one rule's drafts by score, `(likelihood, impact)`: most severe first, then
+/// the higher impact, then the higher likelihood (callers break ties by elements and path).
+fn by_score(a: (u8, u8), b: (u8, u8)) -> std::cmp::Ordering {
+    let severity = |(likelihood, impact)| Severity::from_matrix(likelihood, impact);
+    severity(b)
+        .cmp(&severity(a))
+        .then(b.1.cmp(&a.1))
+        .then(b.0.cmp(&a.0))
+}
+
 /// Sort one rule's drafts (most severe first, then by elements and path) and cap them.
 fn finish(drafts: &mut Vec<Draft>, cap: usize) {
     drafts.sort_by(|a, b| {
-        let sa = Severity::from_matrix(a.likelihood, a.impact);
-        let sb = Severity::from_matrix(b.likelihood, b.impact);
-        sb.cmp(&sa)
-            .then(b.impact.cmp(&a.impact))
-            .then(b.likelihood.cmp(&a.likelihood))
+        by_score((a.likelihood, a.impact), (b.likelihood, b.impact))
             .then_with(|| a.elements.cmp(&b.elements))
             .then_with(|| a.path.cmp(&b.path))
     });
@@ -151,18 +205,15 @@ impl<'a> Pending<'a> {
 }
 
 /// Write the drafts of the candidates [`finish`] would keep (same order, same cap).
-fn settle(ctx: &Ctx, mut pending: Vec<Pending>, cap: usize) -> Vec<Draft> {
+fn settle(inputs: &Inputs, mut pending: Vec<Pending>) -> Vec<Draft> {
+    let ctx = inputs.ctx;
     let ids = |v: &[u32]| v.iter().map(|&m| ctx.id(m)).collect::<Vec<&str>>();
     pending.sort_by(|a, b| {
-        let sa = Severity::from_matrix(a.likelihood, a.impact);
-        let sb = Severity::from_matrix(b.likelihood, b.impact);
-        sb.cmp(&sa)
-            .then(b.impact.cmp(&a.impact))
-            .then(b.likelihood.cmp(&a.likelihood))
+        by_score((a.likelihood, a.impact), (b.likelihood, b.impact))
             .then_with(|| ids(&a.elements).cmp(&ids(&b.elements)))
             .then_with(|| ids(&a.path).cmp(&ids(&b.path)))
     });
-    pending.truncate(cap);
+    pending.truncate(inputs.limits.max_findings_per_rule);
     pending
         .into_iter()
         .map(|p| (p.make)(&p.elements, &p.path))

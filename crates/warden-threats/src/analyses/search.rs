@@ -21,23 +21,25 @@ pub(crate) fn components(out: &[Vec<u32>]) -> (Vec<u32>, usize) {
         if index[s as usize] != NONE {
             continue;
         }
-        index[s as usize] = next;
-        low[s as usize] = next;
-        next += 1;
-        stack.push(s);
-        on_stack[s as usize] = true;
-        call.push((s, 0));
-        while let Some(top) = call.last_mut() {
+        // The node to enter next, if any: the root, then each unvisited successor.
+        let mut enter = Some(s);
+        loop {
+            if let Some(v) = enter.take() {
+                index[v as usize] = next;
+                low[v as usize] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v as usize] = true;
+                call.push((v, 0));
+            }
+            let Some(top) = call.last_mut() else {
+                break;
+            };
             let (v, pos) = (top.0, top.1);
             if let Some(&w) = out[v as usize].get(pos) {
                 top.1 += 1;
                 if index[w as usize] == NONE {
-                    index[w as usize] = next;
-                    low[w as usize] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w as usize] = true;
-                    call.push((w, 0));
+                    enter = Some(w);
                 } else if on_stack[w as usize] {
                     low[v as usize] = low[v as usize].min(index[w as usize]);
                 }
@@ -62,77 +64,161 @@ pub(crate) fn components(out: &[Vec<u32>]) -> (Vec<u32>, usize) {
     (comp, ncomp)
 }
 
+/// Marks on the nodes of a graph that a new run clears in constant time: a node is marked
+/// when its stamp equals the current generation.
+struct Marks {
+    stamp: Vec<u32>,
+    generation: u32,
+}
+
+impl Marks {
+    /// No node marked, for `n` nodes.
+    pub fn new(n: usize) -> Marks {
+        Marks {
+            stamp: vec![0; n],
+            generation: 0,
+        }
+    }
+
+    /// Unmark every node.
+    pub fn clear(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+    }
+
+    /// Mark a node.
+    #[inline]
+    pub fn set(&mut self, n: u32) {
+        self.stamp[n as usize] = self.generation;
+    }
+
+    /// Whether the node is marked.
+    #[inline]
+    pub fn get(&self, n: u32) -> bool {
+        self.stamp[n as usize] == self.generation
+    }
+}
+
+/// What every breadth-first search here keeps, reused between runs: the nodes reached, each
+/// one's predecessor, and the queue of nodes in the order they were reached.
+pub(crate) struct Frontier {
+    seen: Marks,
+    pred: Vec<u32>,
+    /// Nodes reached by the current run, in the order they were reached (seeds first).
+    pub order: Vec<u32>,
+    head: usize,
+}
+
+impl Frontier {
+    /// Arrays for `n` nodes.
+    pub fn new(n: usize) -> Frontier {
+        Frontier {
+            seen: Marks::new(n),
+            pred: vec![NONE; n],
+            order: Vec::new(),
+            head: 0,
+        }
+    }
+
+    /// Start a run from `seeds`, taken in element-id order without repeats.
+    pub fn start(&mut self, ctx: &Ctx, seeds: &[u32]) {
+        self.seen.clear();
+        self.order.clear();
+        self.head = 0;
+        let mut sorted = seeds.to_vec();
+        ctx.sort(&mut sorted);
+        for s in sorted {
+            self.seen.set(s);
+            self.pred[s as usize] = NONE;
+            self.order.push(s);
+        }
+    }
+
+    /// The next node to search on from, in the order nodes were reached.
+    #[inline]
+    pub fn next(&mut self) -> Option<u32> {
+        let at = self.order.get(self.head).copied()?;
+        self.head += 1;
+        Some(at)
+    }
+
+    /// Reach `m` from `at`, unless the run has reached it already; whether it is new.
+    #[inline]
+    pub fn reach(&mut self, at: u32, m: u32) -> bool {
+        if self.seen.get(m) {
+            return false;
+        }
+        self.seen.set(m);
+        self.pred[m as usize] = at;
+        self.order.push(m);
+        true
+    }
+
+    /// Whether the run reached the node.
+    #[inline]
+    pub fn reached(&self, n: u32) -> bool {
+        self.seen.get(n)
+    }
+
+    /// The chain of predecessors from `n` back to its seed, both included; empty if `n` was
+    /// not reached.
+    pub fn chain(&self, n: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        if !self.reached(n) {
+            return out;
+        }
+        let mut at = n;
+        while at != NONE && out.len() <= self.pred.len() {
+            out.push(at);
+            at = self.pred[at as usize];
+        }
+        out
+    }
+
+    /// The path from the seed to `n`, both included; empty if `n` was not reached.
+    pub fn path_to(&self, n: u32) -> Vec<u32> {
+        let mut p = self.chain(n);
+        p.reverse();
+        p
+    }
+}
+
 /// Shortest route in the act relation from a set of seeds to the nearest of a set of
 /// targets: a forward breadth-first search that stops at the first target reached.
 pub(crate) struct Seek {
-    stamp: Vec<u32>,
-    target: Vec<u32>,
-    generation: u32,
-    pred: Vec<u32>,
-    queue: Vec<u32>,
+    frontier: Frontier,
+    target: Marks,
 }
 
 impl Seek {
     /// Arrays for `n` nodes.
     pub fn new(n: usize) -> Seek {
         Seek {
-            stamp: vec![0; n],
-            target: vec![0; n],
-            generation: 0,
-            pred: vec![NONE; n],
-            queue: Vec::new(),
+            frontier: Frontier::new(n),
+            target: Marks::new(n),
         }
     }
 
     /// The route from the nearest seed to the nearest target (ties by element id), or an
     /// empty route when no target is reachable.
     pub fn run(&mut self, ctx: &Ctx, act: &Act, seeds: &[u32], targets: &[u32]) -> Vec<u32> {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
-            self.target.iter_mut().for_each(|s| *s = 0);
-            self.generation = 1;
-        }
-        let g = self.generation;
+        self.target.clear();
         for &t in targets {
-            self.target[t as usize] = g;
+            self.target.set(t);
         }
-        let mut sorted = seeds.to_vec();
-        ctx.sort(&mut sorted);
-        self.queue.clear();
-        for s in sorted {
-            self.stamp[s as usize] = g;
-            self.pred[s as usize] = NONE;
-            self.queue.push(s);
-        }
-        let mut head = 0;
-        while head < self.queue.len() {
-            let at = self.queue[head];
-            head += 1;
+        let f = &mut self.frontier;
+        f.start(ctx, seeds);
+        while let Some(at) = f.next() {
             for &m in &act.out[at as usize] {
-                if self.stamp[m as usize] == g {
-                    continue;
+                if f.reach(at, m) && self.target.get(m) {
+                    return f.path_to(m);
                 }
-                self.stamp[m as usize] = g;
-                self.pred[m as usize] = at;
-                if self.target[m as usize] == g {
-                    return self.path(m);
-                }
-                self.queue.push(m);
             }
         }
         Vec::new()
-    }
-
-    fn path(&self, n: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        let mut at = n;
-        while at != NONE && out.len() <= self.stamp.len() {
-            out.push(at);
-            at = self.pred[at as usize];
-        }
-        out.reverse();
-        out
     }
 }
 
@@ -145,40 +231,30 @@ pub(crate) enum Dir {
     Backward,
 }
 
-/// A breadth-first search whose arrays are reused between runs (a generation stamp marks
-/// what the current run has seen), so that one search per agent stays cheap.
+/// A breadth-first search over the graph whose arrays are reused between runs, so that one
+/// search per agent stays cheap.
 pub(crate) struct Bfs {
-    stamp: Vec<u32>,
-    generation: u32,
+    frontier: Frontier,
     dist: Vec<u32>,
-    pred: Vec<u32>,
-    /// Nodes reached by the last run, in the order they were reached (seeds first).
-    pub order: Vec<u32>,
 }
 
 impl Bfs {
     /// Arrays for a graph of `n` nodes.
     pub fn new(n: usize) -> Bfs {
         Bfs {
-            stamp: vec![0; n],
-            generation: 0,
+            frontier: Frontier::new(n),
             dist: vec![0; n],
-            pred: vec![NONE; n],
-            order: Vec::new(),
         }
     }
 
-    /// Run a multi-source search from `seeds` (taken in element-id order). `step(at, next,
-    /// kind)` says whether an edge may be followed; `expand(node)` whether a reached node
-    /// (other than a seed) is searched on from. `max_depth` and `max_nodes` bound the run.
-    #[allow(clippy::too_many_arguments)]
+    /// Run a multi-source search over the whole graph from `seeds` (taken in element-id
+    /// order). `step(at, next, kind)` says whether an edge may be followed; `expand(node)`
+    /// whether a reached node (other than a seed) is searched on from.
     pub fn run(
         &mut self,
         ctx: &Ctx,
         seeds: &[u32],
         dir: Dir,
-        max_depth: u32,
-        max_nodes: usize,
         step: impl Fn(u32, u32, EdgeKind) -> bool,
         expand: impl Fn(u32) -> bool,
     ) {
@@ -186,11 +262,11 @@ impl Bfs {
             Dir::Forward => &ctx.out,
             Dir::Backward => &ctx.inc,
         };
-        self.run_on(ctx, adj, seeds, dir, max_depth, max_nodes, step, expand);
+        self.run_on(ctx, adj, seeds, dir, u32::MAX, usize::MAX, step, expand);
     }
 
     /// As [`Bfs::run`], over a given adjacency (`ctx.out`-shaped for a forward search,
-    /// `ctx.inc`-shaped for a backward one).
+    /// `ctx.inc`-shaped for a backward one), bounded by `max_depth` and `max_nodes`.
     #[allow(clippy::too_many_arguments)]
     pub fn run_on(
         &mut self,
@@ -203,25 +279,12 @@ impl Bfs {
         step: impl Fn(u32, u32, EdgeKind) -> bool,
         expand: impl Fn(u32) -> bool,
     ) {
-        self.generation = self.generation.wrapping_add(1);
-        if self.generation == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
-            self.generation = 1;
-        }
-        let g = self.generation;
-        self.order.clear();
-        let mut sorted: Vec<u32> = seeds.to_vec();
-        ctx.sort(&mut sorted);
-        for s in sorted {
-            self.stamp[s as usize] = g;
+        let f = &mut self.frontier;
+        f.start(ctx, seeds);
+        for &s in &f.order {
             self.dist[s as usize] = 0;
-            self.pred[s as usize] = NONE;
-            self.order.push(s);
         }
-        let mut head = 0;
-        while head < self.order.len() {
-            let at = self.order[head];
-            head += 1;
+        while let Some(at) = f.next() {
             let d = self.dist[at as usize];
             if d >= max_depth || (d > 0 && !expand(at)) {
                 continue;
@@ -230,26 +293,28 @@ impl Bfs {
                 continue;
             };
             for &(next, kind) in list {
-                if self.stamp[next as usize] == g || self.order.len() >= max_nodes {
+                if f.reached(next) || f.order.len() >= max_nodes {
                     continue;
                 }
                 let ok = match dir {
                     Dir::Forward => step(at, next, kind),
                     Dir::Backward => step(next, at, kind),
                 };
-                if ok {
-                    self.stamp[next as usize] = g;
+                if ok && f.reach(at, next) {
                     self.dist[next as usize] = d + 1;
-                    self.pred[next as usize] = at;
-                    self.order.push(next);
                 }
             }
         }
     }
 
+    /// Nodes reached by the last run, in the order they were reached (seeds first).
+    pub fn order(&self) -> &[u32] {
+        &self.frontier.order
+    }
+
     /// Whether the last run reached the node.
     pub fn reached(&self, n: u32) -> bool {
-        self.stamp[n as usize] == self.generation
+        self.frontier.reached(n)
     }
 
     /// Hops from the nearest seed, if reached.
@@ -260,23 +325,12 @@ impl Bfs {
     /// The chain of predecessors from `n` to its seed (inclusive at both ends): for a forward
     /// search that is the path reversed, for a backward search the path itself.
     pub fn chain(&self, n: u32) -> Vec<u32> {
-        let mut out = Vec::new();
-        if !self.reached(n) {
-            return out;
-        }
-        let mut at = n;
-        while at != NONE && out.len() <= self.stamp.len() {
-            out.push(at);
-            at = self.pred[at as usize];
-        }
-        out
+        self.frontier.chain(n)
     }
 
     /// For a forward search: the path from the seed to `n`.
     pub fn path_to(&self, n: u32) -> Vec<u32> {
-        let mut p = self.chain(n);
-        p.reverse();
-        p
+        self.frontier.path_to(n)
     }
 
     /// The seed `n` was reached from.

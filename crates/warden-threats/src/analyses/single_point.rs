@@ -2,13 +2,13 @@
 //! data store such as shared memory, an orchestrator — whose compromise alone reaches
 //! critical assets across those agents.
 
-use super::blast::asset_reason;
+use super::blast::{reach_impact, worst_route};
 use super::ctx::Ctx;
-use super::flow::Legs;
-use super::radii::{Act, Radii, worst_class};
+use super::radii::worst_class;
 use super::search::Seek;
-use super::{Limits, Pending, draft, settle};
+use super::{Inputs, Pending, draft, settle};
 use crate::finding::{Draft, Stride};
+use crate::render::capitalise;
 use warden_model::graph::{EdgeKind, NodeKind};
 use warden_model::{SignatureStatus, TrustLevel};
 
@@ -116,28 +116,16 @@ fn bridge(ctx: &Ctx, x: u32, client: u32) -> Vec<u32> {
 }
 
 /// `single-point` drafts.
-pub(crate) fn analyse(
-    ctx: &Ctx,
-    legs: &Legs,
-    act: &Act,
-    radii: &Radii,
-    limits: &Limits,
-) -> Vec<Draft> {
-    let out = candidates(ctx, legs, act, radii, limits);
-    settle(ctx, out, limits.max_findings_per_rule)
+pub(crate) fn analyse(inputs: &Inputs) -> Vec<Draft> {
+    settle(inputs, candidates(inputs))
 }
 
 /// One candidate per shared element.
-fn candidates<'a>(
-    ctx: &'a Ctx,
-    legs: &Legs,
-    act: &Act,
-    radii: &Radii,
-    limits: &'a Limits,
-) -> Vec<Pending<'a>> {
+fn candidates<'a>(inputs: &'a Inputs<'a>) -> Vec<Pending<'a>> {
+    let ctx = inputs.ctx;
     let mut seek = Seek::new(ctx.len());
     let mut out = Vec::new();
-    if !radii.available {
+    if !inputs.radii.available {
         return out;
     }
     for x in ctx.by_id() {
@@ -151,14 +139,14 @@ fn candidates<'a>(
             continue;
         }
         // Union of what the clients reach, plus what the element controls itself.
-        let mut acc = radii.empty();
+        let mut acc = inputs.radii.empty();
         for &m in &shared.own {
-            radii.insert_ungated(m, &mut acc);
+            inputs.radii.insert_ungated(m, &mut acc);
         }
         for &c in &shared.clients {
-            radii.closure_into(act, c, &mut acc);
+            inputs.radii.closure_into(inputs.act, c, &mut acc);
         }
-        let r = radii.summary(&mut acc, &[x]);
+        let r = inputs.radii.summary(&mut acc, &[x]);
         if r.critical.is_empty() {
             continue;
         }
@@ -168,7 +156,7 @@ fn candidates<'a>(
             let contributing = shared
                 .clients
                 .iter()
-                .filter(|&&c| radii.max_crit(ctx, act, c) > 0)
+                .filter(|&&c| inputs.radii.max_crit(ctx, inputs.act, c) > 0)
                 .take(2)
                 .count();
             if contributing < 2 {
@@ -190,7 +178,7 @@ fn candidates<'a>(
             p.push(w);
             p
         } else {
-            let route = seek.run(ctx, act, &shared.clients, &class);
+            let route = seek.run(ctx, inputs.act, &shared.clients, &class);
             let Some(&c) = route.first() else {
                 continue;
             };
@@ -204,7 +192,7 @@ fn candidates<'a>(
         };
         let agents = r.agents;
         let mut elements = vec![x, w];
-        elements.extend(shared.clients.iter().take(limits.max_listed));
+        elements.extend(shared.clients.iter().take(inputs.limits.max_listed));
         let (what, likely, threats, atlas, controls): (&str, bool, &[&str], &[&str], &[&str]) =
             match ctx.kind(x) {
                 NodeKind::Server => {
@@ -224,7 +212,7 @@ fn candidates<'a>(
                 }
                 NodeKind::DataStore => (
                     "data store",
-                    legs.relayed.reached(x)
+                    inputs.legs.relayed.reached(x)
                         || ctx.store[x as usize].is_some_and(|d| !d.validated_writes),
                     &["T1", "T5", "T3"],
                     &["AML.T0080", "AML.T0070"],
@@ -232,13 +220,13 @@ fn candidates<'a>(
                 ),
                 _ => (
                     "orchestrating agent",
-                    legs.exposed(x),
+                    inputs.legs.exposed(x),
                     &["T3", "T13", "T14"],
                     &["AML.T0053"],
                     &["WC-DELEGATION-SCOPE", "WC-HITL-APPROVAL", "WC-KILL-SWITCH"],
                 ),
             };
-        let impact = ctx.crit[w as usize].max(if r.critical.len() >= 3 { 4 } else { 3 });
+        let impact = reach_impact(ctx, w, &r, 3);
         let likelihood = 2 + u8::from(likely) + u8::from(shared.clients.len() >= 5);
         let make = move |elements: &[u32], path: &[u32]| {
             let critical = &r.critical;
@@ -254,12 +242,11 @@ fn candidates<'a>(
                 format!(
                     "{What} `{x}` is shared by {nc} agents ({clients}). Compromising it alone — \
                  {how} — puts every one of them within reach, and through them {na} agent(s) \
-                 and {ncrit} critical asset(s): {crit}. The worst, `{w}` ({why}), is reached by \
-                 {route}.",
+                 and {ncrit} critical asset(s): {crit}. {worst}",
                     What = capitalise(what),
                     x = ctx.id(x),
                     nc = shared.clients.len(),
-                    clients = ctx.list(&shared.clients, limits.max_listed),
+                    clients = ctx.list(&shared.clients, inputs.limits.max_listed),
                     how = match ctx.kind(x) {
                         NodeKind::Server =>
                             "a malicious update, a poisoned tool description or result",
@@ -268,10 +255,8 @@ fn candidates<'a>(
                     },
                     na = agents,
                     ncrit = critical.len(),
-                    crit = ctx.list(critical, limits.max_listed),
-                    w = ctx.id(w),
-                    why = asset_reason(ctx, w),
-                    route = ctx.arrow(path),
+                    crit = ctx.list(critical, inputs.limits.max_listed),
+                    worst = worst_route(ctx, path),
                 ),
                 &["L2", "L3", "L4", "L7"],
                 threats,
@@ -288,13 +273,4 @@ fn candidates<'a>(
         out.push(Pending::new(likelihood, impact, elements, path, make));
     }
     out
-}
-
-/// First letter in upper case.
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }

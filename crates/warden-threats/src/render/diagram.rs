@@ -45,6 +45,39 @@ pub(crate) enum EdgeStyle {
     Implied,
 }
 
+impl EdgeStyle {
+    /// Every style.
+    pub const ALL: [EdgeStyle; 3] = [
+        EdgeStyle::Authenticated,
+        EdgeStyle::Unauthenticated,
+        EdgeStyle::Implied,
+    ];
+
+    /// Colour of the line: slate, red for a link without authentication, light grey for an
+    /// implied flow.
+    pub fn colour(self) -> &'static str {
+        match self {
+            EdgeStyle::Authenticated => "#52606d",
+            EdgeStyle::Unauthenticated => RED,
+            EdgeStyle::Implied => "#9aa5b1",
+        }
+    }
+
+    /// Colour of the label.
+    pub fn label_colour(self) -> &'static str {
+        match self {
+            EdgeStyle::Authenticated => "#3e4c59",
+            EdgeStyle::Unauthenticated => RED,
+            EdgeStyle::Implied => "#7b8794",
+        }
+    }
+
+    /// Whether the line is dashed (links without authentication).
+    pub fn dashed(self) -> bool {
+        self == EdgeStyle::Unauthenticated
+    }
+}
+
 /// An arrow between two nodes, in the direction data or control travels.
 #[derive(Debug, Clone)]
 pub(crate) struct DEdge {
@@ -84,6 +117,42 @@ pub(crate) struct Diagram {
     pub nodes: Vec<DNode>,
     /// All edges: declared links in model order, then implied flows.
     pub edges: Vec<DEdge>,
+}
+
+impl Diagram {
+    /// The nodes at these indices (a zone's, or the unzoned ones).
+    pub fn members<'d>(&'d self, nodes: &'d [usize]) -> impl Iterator<Item = &'d DNode> {
+        nodes.iter().filter_map(|&n| self.nodes.get(n))
+    }
+
+    /// Every edge with its two ends.
+    pub fn arrows(&self) -> impl Iterator<Item = (&DEdge, &DNode, &DNode)> {
+        self.edges
+            .iter()
+            .filter_map(|e| Some((e, self.nodes.get(e.from)?, self.nodes.get(e.to)?)))
+    }
+}
+
+/// Write the zones, each with its nodes, then the nodes outside any zone, as the diagram
+/// languages nest them: `open` writes a zone's opening lines, `close` is its closing line,
+/// and `decl` declares a node.
+pub(crate) fn write_nodes(
+    out: &mut String,
+    d: &Diagram,
+    open: impl Fn(&mut String, &DZone),
+    close: &str,
+    decl: impl Fn(&DNode) -> String,
+) {
+    for z in &d.zones {
+        open(out, z);
+        for node in d.members(&z.nodes) {
+            wl!(out, "    {}", decl(node));
+        }
+        wl!(out, "{close}");
+    }
+    for node in d.members(&d.unzoned) {
+        wl!(out, "  {}", decl(node));
+    }
 }
 
 /// Lower-case trust level name.
@@ -293,7 +362,7 @@ pub(crate) fn zone_colour(t: TrustLevel) -> &'static str {
 }
 
 /// Colour of unauthenticated links.
-pub(crate) const RED: &str = "#e03131";
+const RED: &str = "#e03131";
 
 /// Severity classes used by the diagrams, most severe first, then `none`.
 pub(crate) const CLASSES: [Option<Severity>; 5] = [

@@ -1,7 +1,7 @@
 //! A Graphviz digraph of the system: a cluster per trust zone, shapes by kind, protocol
 //! labels, unauthenticated links dashed and red, nodes filled by their worst open finding.
 
-use super::diagram::{self, DNode, EdgeStyle, RED};
+use super::diagram::{self, DNode, EdgeStyle};
 use super::escape::dot as esc;
 use crate::finding::Report;
 use warden_model::SystemModel;
@@ -23,7 +23,7 @@ pub(crate) fn render(model: &SystemModel, graph: &Graph, report: &Report) -> Str
         out,
         "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#52606d\", fontcolor=\"#52606d\"];"
     );
-    for z in &d.zones {
+    let zone = |out: &mut String, z: &diagram::DZone| {
         wl!(out, "  subgraph cluster_{} {{", z.key);
         wl!(
             out,
@@ -37,28 +37,24 @@ pub(crate) fn render(model: &SystemModel, graph: &Graph, report: &Report) -> Str
             diagram::zone_colour(z.trust),
             diagram::zone_colour(z.trust)
         );
-        for &n in &z.nodes {
-            if let Some(node) = d.nodes.get(n) {
-                wl!(out, "    {}", node_decl(node));
-            }
-        }
-        wl!(out, "  }}");
-    }
-    for &n in &d.unzoned {
-        if let Some(node) = d.nodes.get(n) {
-            wl!(out, "  {}", node_decl(node));
-        }
-    }
-    for e in &d.edges {
-        let (Some(f), Some(t)) = (d.nodes.get(e.from), d.nodes.get(e.to)) else {
-            continue;
-        };
+    };
+    diagram::write_nodes(&mut out, &d, zone, "  }", node_decl);
+    for (e, f, t) in d.arrows() {
+        // Authenticated links keep the default edge style above.
         let style = match e.style {
-            EdgeStyle::Unauthenticated => {
-                format!(", style=dashed, color=\"{RED}\", fontcolor=\"{RED}\", penwidth=1.6")
-            }
-            EdgeStyle::Implied => String::from(", color=\"#9aa5b1\", fontcolor=\"#7b8794\""),
             EdgeStyle::Authenticated => String::new(),
+            s => {
+                let (dash, pen) = if s.dashed() {
+                    (", style=dashed", ", penwidth=1.6")
+                } else {
+                    ("", "")
+                };
+                format!(
+                    "{dash}, color=\"{}\", fontcolor=\"{}\"{pen}",
+                    s.colour(),
+                    s.label_colour()
+                )
+            }
         };
         wl!(
             out,

@@ -44,27 +44,23 @@ pub(crate) fn render(input: &RenderInput) -> String {
     let s = stats::stats(report);
     let script_hash = base64(&Sha256::digest(JS.as_bytes()));
     let mut out = String::new();
-    wl!(out, "<!DOCTYPE html>");
-    wl!(out, "<html lang=\"en\">");
-    wl!(out, "<head>");
-    wl!(out, "<meta charset=\"utf-8\">");
     wl!(
         out,
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:\">"
+        "<!DOCTYPE html>
+<html lang=\"en\">
+<head>
+<meta charset=\"utf-8\">
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{script_hash}'; img-src data:\">
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">
+<meta name=\"generator\" content=\"{generator}\">
+<title>Threat model: {name}</title>
+<style>
+{CSS}</style>
+</head>
+<body>",
+        generator = esc(&report.generator),
+        name = esc(&m.name),
     );
-    wl!(
-        out,
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-    );
-    wl!(
-        out,
-        "<meta name=\"generator\" content=\"{}\">",
-        esc(&report.generator)
-    );
-    wl!(out, "<title>Threat model: {}</title>", esc(&m.name));
-    wl!(out, "<style>\n{CSS}</style>");
-    wl!(out, "</head>");
-    wl!(out, "<body>");
 
     wl!(out, "<header class=\"top\"><div class=\"wrap\">");
     wl!(
@@ -76,11 +72,12 @@ pub(crate) fn render(input: &RenderInput) -> String {
         wl!(out, "<p>{}</p>", esc(d));
     }
     wl!(out, "<div class=\"meta\">");
-    wl!(
-        out,
-        "<span>Model <b class=\"mono\">{}</b></span>",
-        esc(&m.file)
-    );
+    // One labelled value of the header; `class` is the value's class attribute, if any.
+    let meta = |out: &mut String, label: &str, value: &str, class: &str| {
+        wl!(out, "<span>{label} <b{class}>{}</b></span>", esc(value));
+    };
+    const MONO: &str = " class=\"mono\"";
+    meta(&mut out, "Model", &m.file, MONO);
     wl!(
         out,
         "<span title=\"SHA-256 {}\">SHA-256 <b class=\"mono\">{}…</b></span>",
@@ -88,18 +85,10 @@ pub(crate) fn render(input: &RenderInput) -> String {
         esc(&m.sha256.chars().take(16).collect::<String>())
     );
     if let Some(o) = &input.model.system.owner {
-        wl!(out, "<span>Owner <b>{}</b></span>", esc(o));
+        meta(&mut out, "Owner", o, "");
     }
-    wl!(
-        out,
-        "<span>Generator <b>{}</b></span>",
-        esc(&report.generator)
-    );
-    wl!(
-        out,
-        "<span>Format <b class=\"mono\">{}</b></span>",
-        esc(&report.schema)
-    );
+    meta(&mut out, "Generator", &report.generator, "");
+    meta(&mut out, "Format", &report.schema, MONO);
     wl!(out, "</div></div></header>");
 
     wl!(out, "<nav class=\"toc\"><div class=\"wrap\">");
@@ -137,18 +126,11 @@ pub(crate) fn render(input: &RenderInput) -> String {
         );
     }
     wl!(out, "</div>");
-    let e = &m.elements;
     wl!(
         out,
-        "<p class=\"sub\">{} open findings. The model has {} agents, {} servers with {} tools, {} data stores, {} humans, {} external sources and {} links.</p>",
+        "<p class=\"sub\">{} open findings. The model has {}.</p>",
         s.open_total(),
-        e.agents,
-        e.servers,
-        e.tools,
-        e.data_stores,
-        e.humans,
-        e.external_sources,
-        e.links
+        stats::element_counts(&m.elements, false)
     );
     wl!(out, "</section>");
 

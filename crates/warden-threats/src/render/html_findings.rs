@@ -4,7 +4,7 @@ use super::RenderInput;
 use super::escape::html as esc;
 use super::html_parts::{anchor, codes, named_list, pills};
 use super::stats::{self, SEVERITIES_DESC};
-use crate::finding::{Finding, Status};
+use crate::finding::Finding;
 
 /// The filterable findings table and the detail cards.
 pub(crate) fn findings(out: &mut String, input: &RenderInput) {
@@ -121,32 +121,17 @@ fn card(out: &mut String, input: &RenderInput, f: &Finding, i: usize, is_new: bo
         wl!(out, "<p>{}</p>", esc(&f.description));
     }
     wl!(out, "<dl>");
-    let status = match &f.status {
-        Status::Open => String::from("<span class=\"status open\">open</span>"),
-        Status::Mitigated { controls } => {
-            format!("mitigated by {}", codes(controls, ", "))
-        }
-        Status::Accepted {
-            owner,
-            justification,
-            expires,
-        } => {
-            let until = expires
-                .as_deref()
-                .map(|e| format!(" until {}", esc(e)))
-                .unwrap_or_default();
-            format!(
-                "accepted by <b>{}</b>{until}: {}",
-                esc(owner),
-                esc(justification)
-            )
-        }
-    };
+    let status = stats::status_words(
+        &f.status,
+        "<span class=\"status open\">open</span>",
+        |ids| codes(ids, ", "),
+        |owner| format!("<b>{}</b>", esc(owner)),
+        esc,
+    );
     let mut layers = named_list(&f.layers, &names.layers);
     if f.cross_layer {
         layers.push_str("<br><i>cross-layer</i>");
     }
-    let stride: Vec<&str> = f.stride.iter().map(|s| stats::stride_str(*s)).collect();
     let location = match &f.location {
         Some(l) => format!(
             "<code>{}:{}:{}</code> <span class=\"zero\">{}</span>",
@@ -168,7 +153,7 @@ fn card(out: &mut String, input: &RenderInput, f: &Finding, i: usize, is_new: bo
         ("OWASP ASI threats", named_list(&f.threats, &names.threats)),
         ("Agentic Top 10", named_list(&f.asi, &names.asi)),
         ("MITRE ATLAS", named_list(&f.atlas, &names.atlas)),
-        ("STRIDE", esc(&stride.join(", "))),
+        ("STRIDE", esc(&stats::stride_words(f))),
         ("Agentic factors", esc(&f.factors.join(", "))),
         ("Elements", codes(&f.elements, ", ")),
     ];

@@ -3,15 +3,12 @@
 use super::RenderInput;
 use super::diagram;
 use super::escape::html as esc;
-use super::stats::{self, LAYERS, ROWS, SEVERITIES_DESC, Stats, THREATS, named};
+use super::stats::{self, ROWS, SEVERITIES_DESC, Stats, THREATS, named};
 use crate::baseline::Diff;
 use std::collections::BTreeMap;
 
 fn row_label(input: &RenderInput, row: usize) -> String {
-    match LAYERS.get(row) {
-        Some(id) => esc(&named(&input.names.layers, id)),
-        None => String::from("Cross-layer"),
-    }
+    stats::row_label(&input.names.layers, row, esc)
 }
 
 pub(crate) fn pills(ids: &[String], names: &BTreeMap<String, String>) -> String {
@@ -73,48 +70,53 @@ pub(crate) fn diff(out: &mut String, d: &Diff) {
         "<section id=\"changes\"><h2>Changes since the baseline</h2>"
     );
     wl!(out, "<div class=\"diff\">");
+    let new: Vec<String> = d
+        .new
+        .iter()
+        .map(|id| format!("<code>{}</code>", esc(id)))
+        .collect();
+    diff_card(out, "add", '+', "New findings", &new, "");
+    let resolved: Vec<String> = d
+        .resolved
+        .iter()
+        .map(|r| {
+            format!(
+                "<span class=\"badge {0}\">{0}</span> <code>{1}</code><br>{2}",
+                r.severity.as_str(),
+                esc(&r.id),
+                esc(&r.title)
+            )
+        })
+        .collect();
+    diff_card(out, "gone", '−', "Resolved", &resolved, "");
+    let changed: Vec<String> = d
+        .changed
+        .iter()
+        .map(|c| {
+            format!(
+                "<code>{}</code><br>{} → <b>{}</b>",
+                esc(&c.id),
+                stats::state(c.before, " · "),
+                stats::state(c.after, " · ")
+            )
+        })
+        .collect();
+    let title = "Changed severity or status";
+    diff_card(out, "chg", '~', title, &changed, "</div></section>");
+}
+
+/// One card of the baseline diff: the count with its sign, a title and a list of `items`
+/// (markup); `end` closes what encloses the card on its last line.
+fn diff_card(out: &mut String, class: &str, sign: char, title: &str, items: &[String], end: &str) {
     wl!(
         out,
-        "<div class=\"card\"><div class=\"big add\">+{}</div><h3>New findings</h3><ul>",
-        d.new.len()
+        "<div class=\"card\"><div class=\"big {class}\">{sign}{}</div><h3>{title}</h3><ul>",
+        items.len()
     );
-    for id in &d.new {
-        wl!(out, "<li><code>{}</code></li>", esc(id));
+    for item in items {
+        wl!(out, "<li>{item}</li>");
     }
-    wl!(out, "</ul></div>");
-    wl!(
-        out,
-        "<div class=\"card\"><div class=\"big gone\">−{}</div><h3>Resolved</h3><ul>",
-        d.resolved.len()
-    );
-    for r in &d.resolved {
-        wl!(
-            out,
-            "<li><span class=\"badge {}\">{}</span> <code>{}</code><br>{}</li>",
-            r.severity.as_str(),
-            r.severity.as_str(),
-            esc(&r.id),
-            esc(&r.title)
-        );
-    }
-    wl!(out, "</ul></div>");
-    wl!(
-        out,
-        "<div class=\"card\"><div class=\"big chg\">~{}</div><h3>Changed severity or status</h3><ul>",
-        d.changed.len()
-    );
-    for c in &d.changed {
-        wl!(
-            out,
-            "<li><code>{}</code><br>{} · {} → <b>{} · {}</b></li>",
-            esc(&c.id),
-            c.before.severity.as_str(),
-            c.before.status.as_str(),
-            c.after.severity.as_str(),
-            c.after.status.as_str()
-        );
-    }
-    wl!(out, "</ul></div></div></section>");
+    wl!(out, "</ul></div>{end}");
 }
 
 /// The system diagram and its legend.

@@ -4,8 +4,8 @@
 
 use super::RenderInput;
 use super::escape::{md, md_code};
-use super::stats::{self, LAYERS, ROWS, SEVERITIES_DESC, THREATS, named, sev_title};
-use crate::finding::{Finding, Severity, Status};
+use super::stats::{self, ROWS, SEVERITIES_DESC, THREATS, named, sev_title};
+use crate::finding::{Finding, Severity};
 use std::collections::BTreeMap;
 
 /// Emoji marking a heat-map cell by its most severe finding.
@@ -19,10 +19,7 @@ fn mark(s: Severity) -> &'static str {
 }
 
 fn row_label(input: &RenderInput, row: usize) -> String {
-    match LAYERS.get(row) {
-        Some(id) => md(&named(&input.names.layers, id)),
-        None => String::from("Cross-layer"),
-    }
+    stats::row_label(&input.names.layers, row, md)
 }
 
 fn list(ids: &[String], names: &BTreeMap<String, String>) -> String {
@@ -90,17 +87,10 @@ pub(crate) fn render(input: &RenderInput) -> String {
         s.accepted
     );
     wl!(out);
-    let e = &m.elements;
     wl!(
         out,
-        "The model has {} agents, {} servers with {} tools, {} data stores, {} humans, {} external sources and {} links.",
-        e.agents,
-        e.servers,
-        e.tools,
-        e.data_stores,
-        e.humans,
-        e.external_sources,
-        e.links
+        "The model has {}.",
+        stats::element_counts(&m.elements, false)
     );
     wl!(out);
 
@@ -225,22 +215,19 @@ fn diff(out: &mut String, d: &crate::baseline::Diff) {
     for r in &d.resolved {
         wl!(
             out,
-            "| resolved | {}: {} | {}, {} | — |",
+            "| resolved | {}: {} | {} | — |",
             md_code(&r.id),
             md(&r.title),
-            r.severity.as_str(),
-            r.status.as_str()
+            stats::state(stats::was(r), ", ")
         );
     }
     for c in &d.changed {
         wl!(
             out,
-            "| changed | {} | {}, {} | {}, {} |",
+            "| changed | {} | {} | {} |",
             md_code(&c.id),
-            c.before.severity.as_str(),
-            c.before.status.as_str(),
-            c.after.severity.as_str(),
-            c.after.status.as_str()
+            stats::state(c.before, ", "),
+            stats::state(c.after, ", ")
         );
     }
     wl!(out);
@@ -287,28 +274,18 @@ fn finding(out: &mut String, input: &RenderInput, f: &Finding, is_new: bool) {
         wl!(out, "{}", md(&f.description));
         wl!(out);
     }
-    let status = match &f.status {
-        Status::Open => String::from("**open**"),
-        Status::Mitigated { controls } => {
-            format!("mitigated by {}", list(controls, &names.controls))
-        }
-        Status::Accepted {
-            owner,
-            justification,
-            expires,
-        } => {
-            let until = expires
-                .as_deref()
-                .map(|e| format!(" until {}", md(e)))
-                .unwrap_or_default();
-            format!("accepted by {}{until}: {}", md(owner), md(justification))
-        }
-    };
+    let status = stats::status_words(
+        &f.status,
+        "**open**",
+        |ids| list(ids, &names.controls),
+        md,
+        md,
+    );
     let mut layers = list(&f.layers, &names.layers);
     if f.cross_layer {
         layers.push_str(" (cross-layer)");
     }
-    let stride: Vec<&str> = f.stride.iter().map(|s| stats::stride_str(*s)).collect();
+    let stride = stats::stride_words(f);
     let location = match &f.location {
         Some(l) => format!(
             "{} line {}, column {} ({})",
@@ -336,7 +313,7 @@ fn finding(out: &mut String, input: &RenderInput, f: &Finding, is_new: bool) {
             if stride.is_empty() {
                 String::from("—")
             } else {
-                stride.join(", ")
+                stride
             },
         ),
         (

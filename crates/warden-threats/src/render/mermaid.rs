@@ -2,7 +2,7 @@
 //! protocol labels on edges, unauthenticated links dashed and red, nodes coloured by their
 //! worst open finding.
 
-use super::diagram::{self, DNode, Diagram, EdgeStyle, RED};
+use super::diagram::{self, DNode, Diagram, EdgeStyle};
 use super::escape::mermaid as esc;
 use crate::finding::Report;
 use warden_model::SystemModel;
@@ -17,7 +17,7 @@ pub(crate) fn render(model: &SystemModel, graph: &Graph, report: &Report) -> Str
 /// The flowchart of a built diagram.
 pub(crate) fn flowchart(d: &Diagram) -> String {
     let mut out = String::from("flowchart LR\n");
-    for z in &d.zones {
+    let zone = |out: &mut String, z: &diagram::DZone| {
         wl!(
             out,
             "  subgraph {}[\"{} ({})\"]",
@@ -25,26 +25,10 @@ pub(crate) fn flowchart(d: &Diagram) -> String {
             esc(&z.label),
             diagram::trust_str(z.trust)
         );
-        for &n in &z.nodes {
-            if let Some(node) = d.nodes.get(n) {
-                wl!(out, "    {}", node_decl(node));
-            }
-        }
-        wl!(out, "  end");
-    }
-    for &n in &d.unzoned {
-        if let Some(node) = d.nodes.get(n) {
-            wl!(out, "  {}", node_decl(node));
-        }
-    }
-    for e in &d.edges {
-        let (Some(f), Some(t)) = (d.nodes.get(e.from), d.nodes.get(e.to)) else {
-            continue;
-        };
-        let arrow = match e.style {
-            EdgeStyle::Unauthenticated => "-.->",
-            _ => "-->",
-        };
+    };
+    diagram::write_nodes(&mut out, d, zone, "  end", node_decl);
+    for (e, f, t) in d.arrows() {
+        let arrow = if e.style.dashed() { "-.->" } else { "-->" };
         wl!(out, "  {} {arrow}|\"{}\"| {}", f.key, esc(&e.label), t.key);
     }
     for sev in diagram::CLASSES {
@@ -68,12 +52,18 @@ pub(crate) fn flowchart(d: &Diagram) -> String {
     }
     for (i, e) in d.edges.iter().enumerate() {
         match e.style {
-            EdgeStyle::Unauthenticated => wl!(
-                out,
-                "  linkStyle {i} stroke:{RED},stroke-width:2px,stroke-dasharray:5 4,color:{RED}"
-            ),
-            EdgeStyle::Implied => wl!(out, "  linkStyle {i} stroke:#9aa5b1,stroke-width:1px"),
             EdgeStyle::Authenticated => {}
+            s if s.dashed() => wl!(
+                out,
+                "  linkStyle {i} stroke:{},stroke-width:2px,stroke-dasharray:5 4,color:{}",
+                s.colour(),
+                s.label_colour()
+            ),
+            s => wl!(
+                out,
+                "  linkStyle {i} stroke:{},stroke-width:1px",
+                s.colour()
+            ),
         }
     }
     out

@@ -46,6 +46,7 @@ mod svg;
 mod table;
 
 pub use json::{REPORT_SCHEMA_ID, ReportDocument, report_schema};
+pub(crate) use stats::capitalise;
 
 /// An output format of `warden threats`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -143,6 +144,10 @@ pub struct Names {
     pub atlas: BTreeMap<String, String>,
     /// Warden controls (`WC-HITL` → `Human approval of high-impact actions`).
     pub controls: BTreeMap<String, String>,
+    /// Threat rules and graph analyses, by rule id, with a one-line title free of
+    /// placeholders (`blast-radius` → `A compromised agent or shared credential reaches
+    /// critical assets`).
+    pub rules: BTreeMap<String, String>,
 }
 
 /// Everything a renderer needs.

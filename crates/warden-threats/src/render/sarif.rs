@@ -3,7 +3,7 @@
 
 use super::RenderInput;
 use super::sarif_log::*;
-use super::stats::{humanise, named};
+use super::stats::{humanise, named, status_words};
 use crate::finding::{Finding, Severity, Status};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -187,10 +187,14 @@ fn rule<'a>(id: &'a str, r: &RuleInfo<'a>, input: &RenderInput) -> Rule<'a> {
     let mut tags = vec!["security"];
     tags.extend(r.tags.iter().copied());
     let title = humanise(id);
+    let short = match names.rules.get(id) {
+        Some(t) if !t.is_empty() => t.clone(),
+        _ => title.clone(),
+    };
     Rule {
         id,
         name: title.split(' ').map(humanise).collect::<Vec<_>>().concat(),
-        short_description: Text { text: title },
+        short_description: Text { text: short },
         full_description: Text { text: full.clone() },
         help_uri: format!("{HELP_BASE}{id}"),
         help: Text { text: full },
@@ -217,19 +221,13 @@ fn result<'a>(
     };
     let suppressions = match &f.status {
         Status::Open => Vec::new(),
-        Status::Accepted {
-            owner,
-            justification,
-            expires,
-        } => {
-            let until = expires
-                .as_deref()
-                .map(|e| format!(" until {e}"))
-                .unwrap_or_default();
+        Status::Accepted { .. } => {
+            let same = |s: &str| s.to_string();
+            let words = status_words(&f.status, "open", |ids| ids.join(", "), same, same);
             vec![Suppression {
                 kind: "external",
                 status: "accepted",
-                justification: format!("Risk accepted by {owner}{until}: {justification}"),
+                justification: format!("Risk {words}"),
             }]
         }
         Status::Mitigated { controls } => vec![Suppression {

@@ -1,8 +1,8 @@
 //! Figures every renderer shares: counts, the layer × severity and layer × threat matrices,
 //! the worst open severity per element, and the controls that would close most findings.
 
-use crate::baseline::Diff;
-use crate::finding::{Finding, Report, Severity, Status};
+use crate::baseline::{Diff, FindingState, Resolved};
+use crate::finding::{ElementCounts, Finding, Report, Severity, Status};
 use std::collections::{BTreeMap, BTreeSet};
 use warden_model::{ControlStatus, SystemModel};
 
@@ -38,6 +38,18 @@ pub(crate) fn sev_index(s: Severity) -> usize {
 /// Label of a matrix row.
 pub(crate) fn row_id(row: usize) -> &'static str {
     LAYERS.get(row).copied().unwrap_or("cross-layer")
+}
+
+/// Heading of a matrix row: the layer as [`named`], escaped with `esc`, or `Cross-layer`.
+pub(crate) fn row_label(
+    names: &BTreeMap<String, String>,
+    row: usize,
+    esc: impl Fn(&str) -> String,
+) -> String {
+    match LAYERS.get(row) {
+        Some(id) => esc(&named(names, id)),
+        None => String::from("Cross-layer"),
+    }
 }
 
 /// One cell of the heat map.
@@ -232,6 +244,67 @@ pub(crate) fn control_ranking(report: &Report, model: &SystemModel) -> Vec<Contr
     v
 }
 
+/// The model's elements counted in words: `3 agents, 2 servers with 5 tools, …, 1 external
+/// sources and 4 links`, or for the terminal `3 agents, 2 servers (5 tools), …, 4 links`.
+pub(crate) fn element_counts(e: &ElementCounts, terse: bool) -> String {
+    let (tools, last) = if terse {
+        (format!(" ({} tools)", e.tools), ", ")
+    } else {
+        (format!(" with {} tools", e.tools), " and ")
+    };
+    format!(
+        "{} agents, {} servers{tools}, {} data stores, {} humans, {} external sources{last}{} links",
+        e.agents, e.servers, e.data_stores, e.humans, e.external_sources, e.links
+    )
+}
+
+/// A finding's severity and status at one point in time (in a baseline diff), joined by
+/// `sep`.
+pub(crate) fn state(s: FindingState, sep: &str) -> String {
+    format!("{}{sep}{}", s.severity.as_str(), s.status.as_str())
+}
+
+/// What a resolved finding was in the baseline.
+pub(crate) fn was(r: &Resolved) -> FindingState {
+    FindingState {
+        severity: r.severity,
+        status: r.status,
+    }
+}
+
+/// A finding's status in words: `open` as given, `mitigated by` the controls as `controls`
+/// writes them, or `accepted by OWNER until DATE: JUSTIFICATION` with the owner written by
+/// `owner` and the rest escaped by `esc` (no date when the acceptance does not expire).
+pub(crate) fn status_words(
+    status: &Status,
+    open: &str,
+    controls: impl Fn(&[String]) -> String,
+    owner: impl Fn(&str) -> String,
+    esc: impl Fn(&str) -> String,
+) -> String {
+    match status {
+        Status::Open => open.to_string(),
+        Status::Mitigated { controls: ids } => format!("mitigated by {}", controls(ids)),
+        Status::Accepted {
+            owner: who,
+            justification,
+            expires,
+        } => {
+            let until = expires
+                .as_deref()
+                .map(|e| format!(" until {}", esc(e)))
+                .unwrap_or_default();
+            format!("accepted by {}{until}: {}", owner(who), esc(justification))
+        }
+    }
+}
+
+/// A finding's STRIDE categories in words, comma-separated (empty when it has none).
+pub(crate) fn stride_words(f: &Finding) -> String {
+    let words: Vec<&str> = f.stride.iter().map(|s| stride_str(*s)).collect();
+    words.join(", ")
+}
+
 /// How a control is declared in the model, for people.
 pub(crate) fn declared_str(d: Option<ControlStatus>) -> &'static str {
     match d {
@@ -261,7 +334,7 @@ pub(crate) fn sev_title(s: Severity) -> &'static str {
 }
 
 /// A STRIDE category in words.
-pub(crate) fn stride_str(s: crate::finding::Stride) -> &'static str {
+fn stride_str(s: crate::finding::Stride) -> &'static str {
     use crate::finding::Stride::*;
     match s {
         Spoofing => "spoofing",
@@ -276,8 +349,12 @@ pub(crate) fn stride_str(s: crate::finding::Stride) -> &'static str {
 /// A human-readable name for a kebab-case rule id (`shared-memory-poisoning` →
 /// `Shared memory poisoning`).
 pub(crate) fn humanise(rule: &str) -> String {
-    let words = rule.replace(['-', '_'], " ");
-    let mut c = words.trim().chars();
+    capitalise(rule.replace(['-', '_'], " ").trim())
+}
+
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
     match c.next() {
         Some(first) => first.to_uppercase().chain(c).collect(),
         None => String::new(),

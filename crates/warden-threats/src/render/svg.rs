@@ -3,7 +3,7 @@
 //! column (people, outside sources, agents, servers with their tools, data stores), and
 //! links are curves between ports spread along the sides of the boxes.
 
-use super::diagram::{self, Diagram, EdgeStyle, RED};
+use super::diagram::{self, Diagram, EdgeStyle};
 use super::escape::{html as esc, truncate};
 use std::collections::BTreeMap;
 use warden_model::graph::NodeKind;
@@ -124,14 +124,12 @@ pub(crate) fn render(d: &Diagram) -> String {
         f(width)
     );
     wl!(out, "<defs>");
-    for (id, colour) in [
-        ("arr", "#52606d"),
-        ("arr-red", RED),
-        ("arr-grey", "#9aa5b1"),
-    ] {
+    for style in EdgeStyle::ALL {
         wl!(
             out,
-            "<marker id=\"{id}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{colour}\"/></marker>"
+            "<marker id=\"{}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{}\"/></marker>",
+            marker(style),
+            style.colour()
         );
     }
     wl!(out, "</defs>");
@@ -242,6 +240,15 @@ fn endpoints(d: &Diagram, pos: &[BoxPos]) -> Vec<Ends> {
     ends
 }
 
+/// Id of the arrowhead marker of an edge style.
+fn marker(s: EdgeStyle) -> &'static str {
+    match s {
+        EdgeStyle::Authenticated => "arr",
+        EdgeStyle::Unauthenticated => "arr-red",
+        EdgeStyle::Implied => "arr-grey",
+    }
+}
+
 fn curve(e: &Ends) -> ([f64; 2], [f64; 2], [f64; 2], [f64; 2]) {
     let (x1, y1, r1, x2, y2, r2) = *e;
     let dx = ((x2 - x1).abs() * 0.45).max(48.0);
@@ -254,11 +261,17 @@ fn edges(out: &mut String, d: &Diagram, ends: &[Ends]) {
     wl!(out, "<g class=\"edges\" fill=\"none\">");
     for (e, end) in d.edges.iter().zip(ends) {
         let (p0, p1, p2, p3) = curve(end);
-        let (stroke, dash, width, marker) = match e.style {
-            EdgeStyle::Authenticated => ("#52606d", "", 1.5, "arr"),
-            EdgeStyle::Unauthenticated => (RED, " stroke-dasharray=\"6 4\"", 1.8, "arr-red"),
-            EdgeStyle::Implied => ("#9aa5b1", "", 1.1, "arr-grey"),
+        let width = match e.style {
+            EdgeStyle::Authenticated => 1.5,
+            EdgeStyle::Unauthenticated => 1.8,
+            EdgeStyle::Implied => 1.1,
         };
+        let dash = if e.style.dashed() {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
+        let (stroke, marker) = (e.style.colour(), marker(e.style));
         wl!(
             out,
             "<path d=\"M{},{} C{},{} {},{} {},{}\" stroke=\"{stroke}\" stroke-width=\"{width}\"{dash} marker-end=\"url(#{marker})\"><title>{}</title></path>",
@@ -319,11 +332,7 @@ fn labels(out: &mut String, d: &Diagram, ends: &[Ends], pos: &[BoxPos]) {
             (None, _) => rect(0.5),
         };
         taken.push(r);
-        let colour = match e.style {
-            EdgeStyle::Authenticated => "#3e4c59",
-            EdgeStyle::Unauthenticated => RED,
-            EdgeStyle::Implied => "#7b8794",
-        };
+        let colour = e.style.label_colour();
         wl!(
             out,
             "<g><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"15\" rx=\"7.5\" fill=\"#ffffff\" fill-opacity=\"0.92\" stroke=\"{colour}\" stroke-opacity=\"0.35\"/><text x=\"{}\" y=\"{}\" class=\"el\" fill=\"{colour}\" text-anchor=\"middle\">{}</text></g>",

@@ -81,17 +81,10 @@ pub(crate) fn render(input: &RenderInput) -> String {
         plain(&report.generator),
         plain(&report.schema)
     );
-    let e = &m.elements;
     wl!(
         out,
-        "Elements: {} agents, {} servers ({} tools), {} data stores, {} humans, {} external sources, {} links",
-        e.agents,
-        e.servers,
-        e.tools,
-        e.data_stores,
-        e.humans,
-        e.external_sources,
-        e.links
+        "Elements: {}",
+        stats::element_counts(&m.elements, true)
     );
     wl!(out);
     let by_sev: Vec<String> = SEVERITIES_DESC
@@ -166,22 +159,19 @@ pub(crate) fn render(input: &RenderInput) -> String {
         for r in &d.resolved {
             wl!(
                 out,
-                "  - resolved  {} (was {}, {}): {}",
+                "  - resolved  {} (was {}): {}",
                 plain(&r.id),
-                r.severity.as_str(),
-                r.status.as_str(),
+                stats::state(stats::was(r), ", "),
                 plain(&r.title)
             );
         }
         for c in &d.changed {
             wl!(
                 out,
-                "  ~ changed   {}: {}/{} -> {}/{}",
+                "  ~ changed   {}: {} -> {}",
                 plain(&c.id),
-                c.before.severity.as_str(),
-                c.before.status.as_str(),
-                c.after.severity.as_str(),
-                c.after.status.as_str()
+                stats::state(c.before, "/"),
+                stats::state(c.after, "/")
             );
         }
         wl!(out);
