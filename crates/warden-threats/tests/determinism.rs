@@ -99,3 +99,62 @@ fn example_models_are_order_independent() {
     }
     assert!(checked > 0 || !dir.exists());
 }
+
+/// Adding elements unrelated to a finding (an isolated agent, store and external source)
+/// renames nothing: every finding id of the original model is still reported.
+#[test]
+fn finding_ids_survive_unrelated_edits() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.extension().and_then(|x| x.to_str()) != Some("yaml") {
+            continue;
+        }
+        let loaded =
+            warden_model::load_file(&p).unwrap_or_else(|d| panic!("{}: {d:?}", p.display()));
+        let before: std::collections::BTreeSet<String> =
+            analyze(&loaded.model).into_iter().map(|f| f.id).collect();
+        let mut m = loaded.model.clone();
+        m.agents.insert(
+            0,
+            warden_model::Agent {
+                id: "aaa-unrelated-agent".into(),
+                ..Default::default()
+            },
+        );
+        m.data_stores.push(warden_model::DataStore {
+            id: "zzz-unrelated-store".into(),
+            ..Default::default()
+        });
+        m.external_sources.push(warden_model::ExternalSource {
+            id: "zzz-unrelated-web".into(),
+            ..Default::default()
+        });
+        let after: std::collections::BTreeSet<String> =
+            analyze(&m).into_iter().map(|f| f.id).collect();
+        let lost: Vec<_> = before.difference(&after).collect();
+        assert!(
+            lost.is_empty(),
+            "{}: ids changed by an unrelated edit: {lost:?}",
+            p.display()
+        );
+
+        // A second agent sharing the first one's tools, stores and delegates grows the
+        // affected elements of shared-element findings; their ids must not change.
+        let mut m = loaded.model.clone();
+        let mut twin = m.agents[0].clone();
+        twin.id = "aaa-twin".into();
+        m.agents.push(twin);
+        let after: std::collections::BTreeSet<String> =
+            analyze(&m).into_iter().map(|f| f.id).collect();
+        let lost: Vec<_> = before.difference(&after).collect();
+        assert!(
+            lost.is_empty(),
+            "{}: ids changed by adding a twin agent: {lost:?}",
+            p.display()
+        );
+    }
+}

@@ -270,13 +270,13 @@ fn draft(
     }
 }
 
-/// How many leading elements identify a finding of each analysis: the agent whose radius or
-/// trifecta it is, the shared element, the delegating pair, the chain's two ends, the store
-/// with its exposed writer and reader. Elements after these are context that may grow.
+/// How many leading elements identify a finding of each analysis: the agent whose radius,
+/// trifecta or leak it is, the shared element, the poisoned store; the delegating pair, the
+/// chain's two ends. Elements after these are context that may grow or be re-chosen (by id)
+/// as the model grows, so they must not rename the finding.
 fn key_len(rule: &str) -> usize {
     match rule {
-        "blast-radius" | "single-point" | "toxic-flow" => 1,
-        "memory-poisoning-path" => 3,
-        _ => 2,
+        "delegation-escalation" | "cascading-trust" => 2,
+        _ => 1,
     }
 }
