@@ -434,3 +434,37 @@ rules:
     assert!(err.contains("team.yaml:12:29"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn stale_and_expired_acceptances_are_warned_about() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("m.yaml");
+    std::fs::write(
+        &p,
+        "warden: 1\nsystem: {name: x}\nagents:\n  - {id: a, identity: shared-service-account}\naccepted_risks:\n  - {finding: shared-service-account/a, justification: legacy, owner: ciso, expires: 2026-06-30}\n  - {finding: no-such-rule/a, justification: typo, owner: ciso}\n",
+    )
+    .expect("write");
+    let out = Command::cargo_bin("warden")
+        .expect("bin")
+        .args(["threats", "--as-of", "2026-11-21"])
+        .arg(&p)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("m.yaml:6:") && err.contains("expired on 2026-06-30"),
+        "{err}"
+    );
+    assert!(
+        err.contains("m.yaml:7:") && err.contains("`no-such-rule/a` matches no finding"),
+        "{err}"
+    );
+    let out = Command::cargo_bin("warden")
+        .expect("bin")
+        .args(["threats"])
+        .arg(&p)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("expired"), "{err}");
+}

@@ -298,3 +298,32 @@ fn finish(
         status,
     }
 }
+
+/// Accepted risks that no longer do anything: their `finding` names no reported finding or
+/// rule (renamed, fixed, or a typo), or they have lapsed by `options.as_of`. Each message is
+/// located at the entry in the model file.
+pub fn stale_acceptances(loaded: &Loaded, report: &Report, options: &Options) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, r) in loaded.model.accepted_risks.iter().enumerate() {
+        let pos = loaded.source.position(&format!("/accepted_risks/{i}"));
+        let at = format!("{}:{}:{}", loaded.source.file, pos.line, pos.column);
+        let matches = report
+            .findings
+            .iter()
+            .any(|f| f.id == r.finding || f.rule == r.finding);
+        if !matches {
+            out.push(format!(
+                "{at}: accepted risk `{}` matches no finding; it may be stale or misspelt",
+                r.finding
+            ));
+        } else if let (Some(exp), Some(today)) = (&r.expires, &options.as_of)
+            && exp.as_str() < today.as_str()
+        {
+            out.push(format!(
+                "{at}: acceptance of `{}` expired on {exp}; the finding is reported again",
+                r.finding
+            ));
+        }
+    }
+    out
+}

@@ -58,6 +58,9 @@ pub fn run(args: Args) -> u8 {
         as_of: args.as_of.clone(),
     };
     let report = engine::analyze(&loaded, loaded.source.text.as_bytes(), &catalog, &options);
+    for warning in engine::stale_acceptances(&loaded, &report, &options) {
+        eprintln!("warning: {warning}");
+    }
 
     let diff = match &args.baseline {
         None => None,
