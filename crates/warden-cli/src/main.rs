@@ -35,6 +35,9 @@ enum Command {
     Model(cmd::model::ModelCommand),
     /// Browse the threat catalogue: layers, threats, ASI Top 10, ATLAS, factors, traits, controls, rules.
     Catalog(cmd::catalog::Args),
+    /// The tamper-evident audit log: verify it, prove entries to third parties, show, tail,
+    /// export and append events.
+    Audit(cmd::audit::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Threats(args) => cmd::threats::run(args),
         Command::Model(c) => cmd::model::run(c),
         Command::Catalog(args) => cmd::catalog::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,5 +1,6 @@
 //! Subcommands and what they share: loading a model and printing diagnostics.
 
+pub mod audit;
 pub mod catalog;
 pub mod model;
 pub mod threats;
