@@ -639,12 +639,18 @@ impl AuditEvent {
         let o = req_obj(top, "", "correlation")?;
         only_keys(o, "correlation", &["request_id", "session_id", "trace_id"])?;
         let correlation = Correlation {
-            request_id: req_str(o, "correlation", "request_id")?,
-            session_id: req_str(o, "correlation", "session_id")?,
+            // Absent ids mean "none" (events from outside the gateway may have neither);
+            // the canonical form always writes them, so `from_canonical` stays exact.
+            request_id: opt_str(o, "correlation", "request_id")?.unwrap_or_default(),
+            session_id: opt_str(o, "correlation", "session_id")?.unwrap_or_default(),
             trace_id: opt_str(o, "correlation", "trace_id")?,
         };
 
-        let list = top.get("refs").ok_or_else(|| missing("", "refs"))?;
+        let no_refs = Value::Array(Vec::new());
+        let list = match top.get("refs") {
+            None | Some(Value::Null) => &no_refs,
+            Some(v) => v,
+        };
         let list = list.as_array().ok_or_else(|| EventError::WrongType {
             field: "refs".into(),
             expected: "an array",

@@ -580,3 +580,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn external_events_may_omit_ids_and_refs() {
+    let v = serde_json::json!({
+        "v": 1, "time": "2026-11-21T14:40:00.000Z",
+        "who": {"agent": "batch-job", "subject": "batch-job", "chain": []},
+        "what": {"operation": "export", "target": "crm-db", "arguments_sha256": "ab".repeat(32)},
+        "decision": {"outcome": "allow", "policies": [], "reason": "scheduled"},
+        "outcome": {"status": "ok"},
+        "correlation": {}
+    });
+    let e =
+        warden_audit::event::AuditEvent::from_json(&v).expect("ids and refs are optional on input");
+    let bytes = e.canonical_bytes();
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    assert!(
+        text.contains("\"session_id\":\"\"") && text.contains("\"refs\":[]"),
+        "{text}"
+    );
+    assert_eq!(
+        warden_audit::event::AuditEvent::from_canonical(&bytes).expect("canonical"),
+        e
+    );
+    // The canonical form itself stays strict: dropping a field is not canonical.
+    let stripped = text.replace(",\"refs\":[]", "");
+    assert!(warden_audit::event::AuditEvent::from_canonical(stripped.as_bytes()).is_err());
+}
