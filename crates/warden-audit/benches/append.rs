@@ -16,6 +16,7 @@
 //! `WARDEN_BENCH_CHECKPOINT_EVERY_ENTRIES`, `WARDEN_BENCH_CHECKPOINT_EVERY_MS` (set both
 //! very high to measure without publication) and `WARDEN_BENCH_GROUP_COMMIT_WAIT_US`.
 
+use futures::stream::{FuturesUnordered, StreamExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,7 +53,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-async fn run(dir: PathBuf, writers: u64, batch: usize, secs: Duration) -> Outcome {
+async fn run(
+    dir: PathBuf,
+    writers: u64,
+    batch: usize,
+    in_flight: usize,
+    secs: Duration,
+) -> Outcome {
     let mut config = AuditConfig::default();
     if let Some(n) = std::env::var("WARDEN_BENCH_CHECKPOINT_EVERY_ENTRIES")
         .ok()
@@ -83,7 +90,30 @@ async fn run(dir: PathBuf, writers: u64, batch: usize, secs: Duration) -> Outcom
             let mut n = 0u64;
             let mut lat = Vec::new();
             while !stop.load(Ordering::Relaxed) {
-                if batch == 1 {
+                if in_flight > 1 {
+                    // One writer keeping `in_flight` individually acknowledged appends
+                    // outstanding (a sliding window), as a gateway worker serving concurrent
+                    // requests would.
+                    let mut pending = FuturesUnordered::new();
+                    let mut next = 0u64;
+                    while !stop.load(Ordering::Relaxed) || !pending.is_empty() {
+                        while pending.len() < in_flight && !stop.load(Ordering::Relaxed) {
+                            let (log, seq, t) = (&log, next, Instant::now());
+                            pending.push(async move {
+                                log.append(entry(w, seq)).await.map(|_| t.elapsed())
+                            });
+                            next += 1;
+                        }
+                        match pending.next().await {
+                            Some(r) => {
+                                lat.push(r.expect("append"));
+                                n += 1;
+                            }
+                            None => break,
+                        }
+                    }
+                    break;
+                } else if batch == 1 {
                     let t = Instant::now();
                     log.append(entry(w, n)).await.expect("append");
                     lat.push(t.elapsed());
@@ -152,11 +182,14 @@ fn main() {
             " (smoke run: `cargo bench` for figures)"
         }
     );
-    for (name, writers, batch) in [
-        ("1 writer", 1u64, 1usize),
-        ("8 writers", 8, 1),
-        ("64 writers", 64, 1),
-        ("1 writer, append_many(256)", 1, 256),
+    for (name, writers, batch, in_flight) in [
+        ("1 writer", 1u64, 1usize, 1usize),
+        ("8 writers", 8, 1, 1),
+        ("64 writers", 64, 1, 1),
+        ("1 writer, 256 appends in flight", 1, 1, 256),
+        ("8 writers, 32 appends in flight each", 8, 1, 32),
+        ("64 writers, 4 appends in flight each", 64, 1, 4),
+        ("1 writer, append_many(256)", 1, 256, 1),
     ] {
         let only = std::env::var("WARDEN_BENCH_ONLY").unwrap_or_default();
         if !name.contains(only.as_str()) {
@@ -166,7 +199,13 @@ fn main() {
             .prefix("warden-append-bench")
             .tempdir_in(&base)
             .expect("temp dir");
-        let o = rt.block_on(run(dir.path().to_path_buf(), writers, batch, secs));
+        let o = rt.block_on(run(
+            dir.path().to_path_buf(),
+            writers,
+            batch,
+            in_flight,
+            secs,
+        ));
         let rate = o.entries as f64 / o.elapsed.as_secs_f64();
         let lat = if o.latencies.is_empty() {
             String::new()
@@ -180,7 +219,7 @@ fn main() {
         let s = o.stats;
         let commits = s.commits.max(1);
         println!(
-            "{name:<28} {rate:>10.0} entries/s  ({} entries in {:.2} s){lat}\n{:<28} {:.1} \
+            "{name:<38} {rate:>10.0} entries/s  ({} entries in {:.2} s){lat}\n{:<38} {:.1} \
              entries/commit, write+fdatasync {:.0} µs/commit, {} commits, {} checkpoints",
             o.entries,
             o.elapsed.as_secs_f64(),
