@@ -105,7 +105,7 @@ pub trait HashSource {
 /// the largest power of two not above `end - start` (true of every range the proof
 /// algorithms ask for). Folds the complete subtrees given by the binary digits of the
 /// length, right to left.
-fn range_root(src: &impl HashSource, start: u64, end: u64) -> Result<Hash, ProofError> {
+pub(crate) fn range_root(src: &impl HashSource, start: u64, end: u64) -> Result<Hash, ProofError> {
     let len = end.saturating_sub(start);
     if len == 0 {
         return Ok(empty_root());

@@ -175,8 +175,9 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-/// True when every byte of `file` from `offset` to its end is zero.
-fn rest_is_zero(file: &File, mut offset: u64, end: u64) -> io::Result<bool> {
+/// True when every byte of `file` from `offset` to `end` is zero (a zero-filled tail is what
+/// a crash can leave after a file was extended but before its data reached the disk).
+pub(crate) fn rest_is_zero(file: &File, mut offset: u64, end: u64) -> io::Result<bool> {
     let mut buf = vec![0u8; 64 * 1024];
     while offset < end {
         let want = usize::try_from((end - offset).min(buf.len() as u64)).unwrap_or(buf.len());

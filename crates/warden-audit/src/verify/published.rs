@@ -358,27 +358,9 @@ impl<'a> BundleCheck<'a> {
     }
 }
 
-/// `MTH(D[start..end])` for a range that is a node of the RFC 9162 tree (its start aligned
-/// to the largest power of two not above its length), folded from complete subtrees.
-pub(crate) fn range_hash(src: &impl HashSource, start: u64, end: u64) -> Result<Hash, ProofError> {
-    let len = end.saturating_sub(start);
-    if len == 0 {
-        return Ok(empty_root());
-    }
-    let mut parts: Vec<Hash> = Vec::with_capacity(64);
-    let mut pos = start;
-    for level in (0..64u8).rev() {
-        if len & (1u64 << level) != 0 {
-            parts.push(src.subtree(level, pos >> level)?);
-            pos += 1u64 << level;
-        }
-    }
-    let mut acc = parts.pop().unwrap_or_else(empty_root);
-    while let Some(left) = parts.pop() {
-        acc = node_hash(&left, &acc);
-    }
-    Ok(acc)
-}
+/// `MTH(D[start..end])` for a range that is a node of the RFC 9162 tree (the proof module's
+/// own fold of complete subtrees).
+pub(crate) use crate::proof::range_root as range_hash;
 
 /// Where the entries first differ from a published tree authenticated by a signed root.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,7 +20,6 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::ControlFlow;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use crate::store::{RECORD_OVERHEAD, record_check};
@@ -204,7 +203,7 @@ pub fn read_wal(
         // zero-filled tail a crash can leave, not a record.
         if len == 0 && check == [0; 4] {
             let file_len = file.metadata()?.len();
-            if rest_is_zero(&file, offset, file_len)? {
+            if crate::store::rest_is_zero(&file, offset, file_len)? {
                 return Ok(scan(
                     index,
                     offset,
@@ -240,23 +239,6 @@ fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
             Err(e) => return Err(e),
         }
     }
-}
-
-/// True when every byte of `file` from `offset` to `end` is zero.
-fn rest_is_zero(file: &File, mut offset: u64, end: u64) -> io::Result<bool> {
-    let mut buf = vec![0u8; 64 * 1024];
-    while offset < end {
-        let want = usize::try_from((end - offset).min(buf.len() as u64)).unwrap_or(buf.len());
-        let n = file.read_at(&mut buf[..want], offset)?;
-        if n == 0 {
-            break;
-        }
-        if buf[..n].iter().any(|&b| b != 0) {
-            return Ok(false);
-        }
-        offset += n as u64;
-    }
-    Ok(true)
 }
 
 /// Entry `index` of the WAL with its stored check, read without opening the log: `None`
