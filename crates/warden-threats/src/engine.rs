@@ -15,13 +15,32 @@ use warden_model::{ControlStatus, Loaded, SystemModel};
 pub struct Options {
     /// Date (YYYY-MM-DD) against which accepted risks' expiry is judged; `None` never expires them.
     pub as_of: Option<String>,
+    /// Bounds on the graph analyses (findings per rule, search depth, memory).
+    pub limits: crate::analyses::Limits,
 }
 
 /// Analyse a loaded model. `bytes` are the file's bytes (hashed into the report).
 pub fn analyze(loaded: &Loaded, bytes: &[u8], catalog: &Catalog, options: &Options) -> Report {
+    analyze_graph(
+        loaded,
+        &Graph::build(&loaded.model),
+        bytes,
+        catalog,
+        options,
+    )
+}
+
+/// [`analyze`] with the model's graph view already built (callers that also render
+/// diagrams build it once and pass it here).
+pub fn analyze_graph(
+    loaded: &Loaded,
+    graph: &Graph,
+    bytes: &[u8],
+    catalog: &Catalog,
+    options: &Options,
+) -> Report {
     let model = &loaded.model;
-    let graph = Graph::build(model);
-    let cx = Context::new(model, &graph);
+    let cx = Context::new(model, graph);
     let facts = facts::collect(&cx);
 
     let mut drafts = Vec::new();
@@ -33,13 +52,13 @@ pub fn analyze(loaded: &Loaded, bytes: &[u8], catalog: &Catalog, options: &Optio
             }
         }
     }
-    for d in crate::analyses::run(model, &graph) {
+    for d in crate::analyses::run_with_table(model, graph, &cx.table, &options.limits) {
         drafts.push((d, None));
     }
 
     let mut by_id: BTreeMap<String, Finding> = BTreeMap::new();
     for (d, pointer) in drafts {
-        let f = finish(d, pointer, loaded, &graph, catalog, options);
+        let f = finish(d, pointer, loaded, graph, catalog, options);
         by_id.entry(f.id.clone()).or_insert(f);
     }
     let mut findings: Vec<Finding> = by_id.into_values().collect();

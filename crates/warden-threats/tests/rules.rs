@@ -517,6 +517,7 @@ fn declared_control_mitigates_and_acceptance_wins() {
     let loaded = warden_model::parse_str("m.json", &text).expect("valid");
     let later = Options {
         as_of: Some("2031-01-01".into()),
+        ..Options::default()
     };
     let r = engine::analyze(&loaded, text.as_bytes(), Catalog::builtin(), &later);
     let f = r

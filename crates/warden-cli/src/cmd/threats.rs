@@ -56,8 +56,11 @@ pub fn run(args: Args) -> u8 {
     };
     let options = engine::Options {
         as_of: args.as_of.clone(),
+        ..engine::Options::default()
     };
-    let report = engine::analyze(&loaded, loaded.source.text.as_bytes(), &catalog, &options);
+    let graph = warden_model::graph::Graph::build(&loaded.model);
+    let bytes = loaded.source.text.as_bytes();
+    let report = engine::analyze_graph(&loaded, &graph, bytes, &catalog, &options);
     for warning in engine::stale_acceptances(&loaded, &report, &options) {
         eprintln!("warning: {warning}");
     }
@@ -81,7 +84,6 @@ pub fn run(args: Args) -> u8 {
             }
         }
     };
-    let graph = warden_model::graph::Graph::build(&loaded.model);
     let names = engine::names(&catalog);
     let input = RenderInput {
         report: &report,

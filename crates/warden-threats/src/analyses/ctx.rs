@@ -5,6 +5,7 @@
 //! that reordering the model file does not change what the analyses report.
 
 use crate::trust::{self, TrustTable};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use warden_model::graph::{EdgeKind, Graph, NodeKind};
 use warden_model::{
@@ -37,8 +38,8 @@ pub(crate) struct Ctx<'a> {
     pub out: Vec<Vec<(u32, EdgeKind)>>,
     /// Incoming `(source, kind)`, sorted by source id then kind, without duplicates.
     pub inc: Vec<Vec<(u32, EdgeKind)>>,
-    /// Trust, sensitivity and sink facts per node.
-    pub table: TrustTable,
+    /// Trust, sensitivity and sink facts per node (borrowed when the caller already has them).
+    pub table: Cow<'a, TrustTable>,
     /// The model element behind each node, for the kind it is.
     pub agent: Vec<Option<&'a Agent>>,
     /// See `agent`.
@@ -60,6 +61,15 @@ pub(crate) struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// Precompute everything, in O(nodes + edges + links) up to logarithmic factors.
     pub fn new(model: &'a SystemModel, graph: &'a Graph) -> Ctx<'a> {
+        Self::with_table(model, graph, Cow::Owned(TrustTable::build(model, graph)))
+    }
+
+    /// Like [`Ctx::new`], with the trust table the caller has already computed for `graph`.
+    pub fn with_table(
+        model: &'a SystemModel,
+        graph: &'a Graph,
+        table: Cow<'a, TrustTable>,
+    ) -> Ctx<'a> {
         let n = graph.nodes.len();
         let mut order: Vec<u32> = (0..n as u32).collect();
         order.sort_by(|&a, &b| graph.nodes[a as usize].id.cmp(&graph.nodes[b as usize].id));
@@ -119,7 +129,6 @@ impl<'a> Ctx<'a> {
             }
         }
 
-        let table = TrustTable::build(model, graph);
         let mut crit = vec![0u8; n];
         let mut impact = vec![0u8; n];
         for i in 0..n {

@@ -20,6 +20,7 @@ mod single_point;
 pub use blast::{BlastIndex, BlastRadius, blast_radius};
 
 use crate::finding::{Draft, Severity, Stride};
+use crate::trust::TrustTable;
 use ctx::Ctx;
 use warden_model::SystemModel;
 use warden_model::graph::Graph;
@@ -114,10 +115,21 @@ pub(crate) struct Inputs<'a> {
 /// a fixed rule order, each rule's drafts most severe first and then by elements and path,
 /// so reordering elements in the model file changes nothing.
 pub fn run_with(model: &SystemModel, graph: &Graph, limits: &Limits) -> Vec<Draft> {
+    run_with_table(model, graph, &TrustTable::build(model, graph), limits)
+}
+
+/// [`run_with`], reusing a [`TrustTable`] the caller already built for `graph` (the engine's
+/// facts need the same table, so it is computed once per analysis).
+pub fn run_with_table(
+    model: &SystemModel,
+    graph: &Graph,
+    table: &TrustTable,
+    limits: &Limits,
+) -> Vec<Draft> {
     if graph.nodes.is_empty() || graph.nodes.len() >= u32::MAX as usize / 2 {
         return Vec::new();
     }
-    let ctx = Ctx::new(model, graph);
+    let ctx = Ctx::with_table(model, graph, std::borrow::Cow::Borrowed(table));
     let legs = flow::Legs::new(&ctx);
     let act = radii::Act::new(&ctx);
     let radii = radii::Radii::new(&ctx, &act, limits.max_reach_bytes);
