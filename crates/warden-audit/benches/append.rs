@@ -9,8 +9,9 @@
 //! test.
 //!
 //! Scenarios: 1, 8 and 64 writer tasks, each appending in a loop (one `append` awaited at a
-//! time); and 1 writer pipelining `append_many` of 256 entries. With N writers each waiting
-//! for its acknowledgement, throughput is at most N / (fdatasync latency).
+//! time); the same writer counts each keeping a sliding window of individually acknowledged
+//! appends in flight; and 1 writer pipelining `append_many` of 256 entries. With N writers
+//! each waiting for its acknowledgement, throughput is at most N / (fdatasync latency).
 //!
 //! Knobs: `WARDEN_BENCH_ONLY=<substring of a scenario name>`,
 //! `WARDEN_BENCH_CHECKPOINT_EVERY_ENTRIES`, `WARDEN_BENCH_CHECKPOINT_EVERY_MS` (set both
