@@ -426,6 +426,70 @@ pub struct Agent {
     /// Per-agent deployment overrides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Deployment>,
+    /// Declared risk tier for the register; when absent, `warden registry import` derives
+    /// it from the most severe threat finding on the agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_tier: Option<RiskTier>,
+    /// Lifecycle state in the live register, as last written by `warden registry export`.
+    /// Informational: importing a model never changes an agent's state (approval happens in
+    /// the register, by a person).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// How much harm an agent could do if it misbehaved; drives review depth in the register.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskTier {
+    /// Little harm possible.
+    Low,
+    /// Bounded harm.
+    Medium,
+    /// Serious harm to data, money or people.
+    High,
+    /// Harm that is severe and hard to undo.
+    Critical,
+}
+
+/// Where an agent is in its life: proposed → approved → active ⇄ suspended, and retired at
+/// the end.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Lifecycle {
+    /// Registered, awaiting approval.
+    Proposed,
+    /// Approved by its reviewers, not yet running.
+    Approved,
+    /// Running; may be issued credentials.
+    Active,
+    /// Stopped, credentials revoked; may be reactivated.
+    Suspended,
+    /// Gone for good.
+    Retired,
 }
 
 /// How a client reaches an MCP server.

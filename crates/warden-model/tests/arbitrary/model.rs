@@ -105,6 +105,8 @@ pub fn model() -> impl Strategy<Value = SystemModel> {
                             writes: picks(&writes, &stores),
                             zone: zone.and_then(|i| pick(&i, &zones)),
                             deployment,
+                            risk_tier: None,
+                            lifecycle: None,
                         },
                     )
                     .collect(),
