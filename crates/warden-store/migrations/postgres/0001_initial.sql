@@ -1,0 +1,64 @@
+-- Warden store, initial schema (PostgreSQL). Times are unix milliseconds; enums are TEXT in
+-- snake_case; lists and capabilities are JSON text. Keep in step with ../sqlite.
+-- Ids sort with COLLATE "C" (byte order), as SQLite does, so listings match across backends.
+
+CREATE TABLE agents (
+    id             TEXT COLLATE "C" PRIMARY KEY,
+    display_name   TEXT,
+    owner          TEXT NOT NULL,
+    purpose        TEXT,
+    model_provider TEXT,
+    model_name     TEXT,
+    model_version  TEXT,
+    config_hash    TEXT,
+    capabilities   TEXT NOT NULL,
+    risk_tier      TEXT NOT NULL CHECK (risk_tier IN ('low', 'medium', 'high', 'critical')),
+    controls       TEXT NOT NULL,
+    state          TEXT NOT NULL
+                   CHECK (state IN ('proposed', 'approved', 'active', 'suspended', 'retired')),
+    version        BIGINT NOT NULL CHECK (version >= 1),
+    created_at_ms  BIGINT NOT NULL,
+    updated_at_ms  BIGINT NOT NULL
+);
+
+CREATE INDEX agents_owner ON agents (owner);
+CREATE INDEX agents_state ON agents (state);
+
+-- Every lifecycle change, seq counting from 1 (the registration) per agent.
+CREATE TABLE agent_transitions (
+    agent_id   TEXT COLLATE "C" NOT NULL REFERENCES agents (id),
+    seq        BIGINT NOT NULL,
+    from_state TEXT CHECK (from_state IN ('proposed', 'approved', 'active', 'suspended', 'retired')),
+    to_state   TEXT NOT NULL
+               CHECK (to_state IN ('proposed', 'approved', 'active', 'suspended', 'retired')),
+    actor      TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    at_ms      BIGINT NOT NULL,
+    PRIMARY KEY (agent_id, seq)
+);
+
+-- Writers take an EXCLUSIVE lock on this table for the insert, so seqs become visible in
+-- increasing order and a poller's "seq > last seen" never skips a late commit.
+CREATE TABLE revocations (
+    seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind          TEXT NOT NULL CHECK (kind IN ('agent', 'token', 'block')),
+    value         TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    at_ms         BIGINT NOT NULL,
+    expires_at_ms BIGINT,
+    UNIQUE (kind, value)
+);
+
+CREATE TABLE issued_tokens (
+    token_id        TEXT COLLATE "C" PRIMARY KEY,
+    agent_id        TEXT COLLATE "C" NOT NULL,
+    parent_token_id TEXT,
+    delegate        TEXT,
+    issued_at_ms    BIGINT NOT NULL,
+    expires_at_ms   BIGINT NOT NULL,
+    revocation_ids  TEXT NOT NULL,
+    root_key_id     BIGINT NOT NULL CHECK (root_key_id BETWEEN 0 AND 4294967295)
+);
+
+CREATE INDEX issued_tokens_agent ON issued_tokens (agent_id, issued_at_ms);
