@@ -38,6 +38,16 @@ enum Command {
     /// The tamper-evident audit log: verify it, prove entries to third parties, show, tail,
     /// export and append events.
     Audit(cmd::audit::Args),
+    /// The live register of agents: register, list, show, approve, activate, suspend,
+    /// revoke, retire.
+    Agent(cmd::agent::Args),
+    /// Agent credentials: issue, attenuate (delegate), inspect, verify, revoke.
+    Token(cmd::token::Args),
+    /// The control plane's root signing keys: list, rotate, retire.
+    Keys(cmd::keys::Args),
+    /// Keep the register and the system model one truth: import agents from a model,
+    /// export the register into one.
+    Registry(cmd::registry::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +57,10 @@ fn main() -> ExitCode {
         Command::Model(c) => cmd::model::run(c),
         Command::Catalog(args) => cmd::catalog::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        Command::Agent(args) => cmd::agent::run(args),
+        Command::Token(args) => cmd::token::run(args),
+        Command::Keys(args) => cmd::keys::run(args),
+        Command::Registry(args) => cmd::registry::run(args),
     };
     ExitCode::from(code)
 }

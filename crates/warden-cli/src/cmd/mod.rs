@@ -1,9 +1,14 @@
 //! Subcommands and what they share: loading a model and printing diagnostics.
 
+pub mod agent;
 pub mod audit;
 pub mod catalog;
+pub mod keys;
 pub mod model;
+pub mod registry;
+pub mod state;
 pub mod threats;
+pub mod token;
 
 use std::path::{Path, PathBuf};
 use warden_catalog::Catalog;
