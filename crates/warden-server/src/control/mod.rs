@@ -90,11 +90,17 @@ pub struct ControlPlane {
 impl ControlPlane {
     /// Open (creating on first use) the keys and the store, and load every revocation.
     pub async fn open(config: ControlConfig) -> Result<Self, ControlError> {
-        let keys = KeyRing::open_or_create(&config.data_dir.join("identity"))?;
         let store = match &config.database {
             Some(url) => Store::open(url).await?,
             None => Store::open_sqlite(&config.data_dir.join("warden.db")).await?,
         };
+        Self::with_store(config, store).await
+    }
+
+    /// Like [`ControlPlane::open`], on a store the caller opened (e.g. a PostgreSQL schema
+    /// of its own); `config.database` is not used.
+    pub async fn with_store(config: ControlConfig, store: Store) -> Result<Self, ControlError> {
+        let keys = KeyRing::open_or_create(&config.data_dir.join("identity"))?;
         let revocations = Arc::new(RevocationSet::new());
         let verifier = Verifier::new(keys.key_set(), revocations.clone(), config.verifier.clone());
         let plane = ControlPlane {
