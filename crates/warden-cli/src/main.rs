@@ -50,7 +50,19 @@ enum Command {
     Registry(cmd::registry::Args),
 }
 
+/// Die quietly on a closed pipe (`warden … | head`), like other Unix filters, instead of
+/// panicking on the failed write.
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; restoring the default
+    // disposition of SIGPIPE has no other effect on the process.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    default_sigpipe();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Threats(args) => cmd::threats::run(args),
