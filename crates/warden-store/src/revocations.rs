@@ -43,9 +43,11 @@ impl RevocationRow {
 }
 
 impl Store {
-    /// Records a revocation. Idempotent on (kind, value): revoking something already revoked
-    /// returns the existing entry unchanged (its original seq, reason and actor). Block ids
-    /// are stored lower-case.
+    /// Records a revocation. Tokens and blocks are revoked once: revoking one already revoked
+    /// returns the existing entry unchanged (its original seq, reason and actor). An agent is
+    /// revoked *as of a time* (every token issued to or through it until then), so each
+    /// agent revocation is a new entry with its own time and seq — a second suspension after
+    /// a reactivation must reach every replica. Block ids are stored lower-case.
     pub async fn revoke(&self, r: NewRevocation) -> Result<Revocation, StoreError> {
         let value = validate::new_revocation(&r)?;
         let now = now_ms();
@@ -56,7 +58,7 @@ impl Store {
             }
             let inserted: Option<RevocationRow> = sqlx::query_as(concat!(
                 "INSERT INTO revocations (kind, value, reason, actor, at_ms, expires_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, value) DO NOTHING \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, value) WHERE kind <> 'agent' DO NOTHING \
                  RETURNING ", revocation_columns!()))
                 .bind(r.kind.as_str()).bind(&value).bind(&r.reason).bind(&r.actor).bind(now)
                 .bind(r.expires_at_ms)
@@ -64,7 +66,7 @@ impl Store {
             let row = match inserted {
                 Some(row) => row,
                 None => sqlx::query_as(concat!(
-                        "SELECT ", revocation_columns!(), " FROM revocations WHERE kind = $1 AND value = $2"))
+                        "SELECT ", revocation_columns!(), " FROM revocations WHERE kind = $1 AND value = $2 ORDER BY seq LIMIT 1"))
                     .bind(r.kind.as_str()).bind(&value)
                     .fetch_one(tx.conn()).await?,
             };
@@ -103,7 +105,7 @@ impl Store {
     pub async fn is_revoked(&self, kind: RevocationKind, value: &str) -> Result<bool, StoreError> {
         let value = validate::revocation_value(kind, value)?;
         let seq: Option<i64> = on_pool!(self, pool => {
-            sqlx::query_scalar("SELECT seq FROM revocations WHERE kind = $1 AND value = $2")
+            sqlx::query_scalar("SELECT seq FROM revocations WHERE kind = $1 AND value = $2 LIMIT 1")
                 .bind(kind.as_str()).bind(&value).fetch_optional(pool).await?
         });
         Ok(seq.is_some())

@@ -449,12 +449,19 @@ async fn revocations_seq_paging_idempotence(store: Store) {
     );
     assert_eq!(b.expires_at_ms, Some(4_102_444_800_000));
 
-    let mut again = rev(RevocationKind::Agent, "agent-1");
+    let mut again = rev(RevocationKind::Block, "deadbeef");
     again.reason = "other reason".into();
     assert_eq!(
         store.revoke(again).await.unwrap(),
-        a,
-        "idempotent: existing row returned"
+        b,
+        "idempotent for blocks: existing row returned"
+    );
+    let mut again = rev(RevocationKind::Token, "tok-1");
+    again.reason = "other reason".into();
+    assert_eq!(
+        store.revoke(again).await.unwrap(),
+        t,
+        "idempotent for tokens"
     );
     // Same value, different kind: a separate revocation.
     let a_tok = store
@@ -494,14 +501,25 @@ async fn revocations_seq_paging_idempotence(store: Store) {
             .unwrap()
     );
 
+    // An agent revoked again (a second suspension) gets a new entry, with a later seq and
+    // its own time, so replicas following the seq learn of it.
+    let a2 = store
+        .revoke(rev(RevocationKind::Agent, "agent-1"))
+        .await
+        .unwrap();
+    assert!(a2.seq > a_tok.seq && a2.at_ms >= a.at_ms);
+
     let all = store.revocations_since(0, 100).await.unwrap();
-    assert_eq!(all, vec![a.clone(), t.clone(), b.clone(), a_tok.clone()]);
+    assert_eq!(
+        all,
+        vec![a.clone(), t.clone(), b.clone(), a_tok.clone(), a2.clone()]
+    );
     let p1 = store.revocations_since(0, 2).await.unwrap();
     let p2 = store.revocations_since(p1[1].seq, 2).await.unwrap();
     let p3 = store.revocations_since(p2[1].seq, 2).await.unwrap();
     assert_eq!(
         (p1, p2, p3),
-        (vec![a, t.clone()], vec![b, a_tok.clone()], vec![])
+        (vec![a, t.clone()], vec![b, a_tok.clone()], vec![a2])
     );
     assert_eq!(store.revocations_since(t.seq, 1).await.unwrap().len(), 1);
     assert!(matches!(

@@ -150,7 +150,7 @@ where
     T::Err: std::fmt::Display,
 {
     s.parse()
-        .map_err(|e| warden_server::ControlError::Refused(format!("invalid {what} `{s}`: {e}")))
+        .map_err(|e| warden_server::ControlError::Invalid(format!("invalid {what} `{s}`: {e}")))
 }
 
 /// The register entry `warden agent register` describes.
@@ -163,7 +163,7 @@ fn register_entry(r: RegisterArgs) -> Result<NewAgent, warden_server::ControlErr
                 None => (m.as_str(), None),
             };
             let Some((p, n)) = pn.split_once('/') else {
-                return Err(warden_server::ControlError::Refused(format!(
+                return Err(warden_server::ControlError::Invalid(format!(
                     "--model `{m}`: expected provider/name[@version], e.g. anthropic/claude@2026-01"
                 )));
             };

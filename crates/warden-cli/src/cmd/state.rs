@@ -148,7 +148,7 @@ pub fn token_arg(arg: &str) -> Result<String, ControlError> {
     if arg == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 1 << 20), &mut s)
-            .map_err(|e| ControlError::Refused(format!("cannot read the token from stdin: {e}")))?;
+            .map_err(|e| ControlError::Invalid(format!("cannot read the token from stdin: {e}")))?;
         Ok(s.trim().to_string())
     } else {
         Ok(arg.trim().to_string())

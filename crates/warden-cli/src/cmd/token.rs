@@ -219,7 +219,7 @@ fn narrowed(
 /// Parse `SERVER.TOOL:ARG=one-of:V1,V2` | `=like:GLOB` | `=max:N`.
 fn parse_arg_rule(spec: &str) -> Result<(String, String, ArgRule), ControlError> {
     let bad = |why: &str| {
-        ControlError::Refused(format!(
+        ControlError::Invalid(format!(
             "--arg `{spec}`: {why} (expected SERVER.TOOL:ARG=one-of:V1,V2 | like:GLOB | max:N)"
         ))
     };

@@ -71,9 +71,13 @@ pub enum ControlError {
     /// A token was refused.
     #[error(transparent)]
     Token(#[from] TokenError),
-    /// The operation is not allowed in the agent's current state, or the input is wrong.
+    /// The operation is not allowed (the agent's current state, an unknown agent, a grant
+    /// outside its manifest).
     #[error("{0}")]
     Refused(String),
+    /// The request itself is malformed (a bad option value).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The register, the keys and the verifier of one control-plane process.

@@ -96,13 +96,13 @@ async fn import_one(
             .await?;
         return Ok(ImportOutcome::Created);
     };
+    if entry_of(&rec) == entry {
+        return Ok(ImportOutcome::Unchanged);
+    }
     if rec.state == Lifecycle::Retired {
         return Ok(ImportOutcome::Refused {
             reason: "retired: a retired agent cannot change; register it under a new id".into(),
         });
-    }
-    if entry_of(&rec) == entry {
-        return Ok(ImportOutcome::Unchanged);
     }
     let widened = widens(&rec.capabilities, &entry.capabilities);
     if !widened.is_empty() && rec.state != Lifecycle::Proposed && !accept_widening {

@@ -46,9 +46,13 @@ CREATE TABLE revocations (
     reason        TEXT NOT NULL,
     actor         TEXT NOT NULL,
     at_ms         BIGINT NOT NULL,
-    expires_at_ms BIGINT,
-    UNIQUE (kind, value)
+    expires_at_ms BIGINT
 );
+
+-- A token or block is revoked once; an agent is revoked as of a time, and each revocation
+-- of it (a second suspension after a reactivation) is a new entry with a later time.
+CREATE UNIQUE INDEX revocations_once ON revocations (kind, value) WHERE kind <> 'agent';
+CREATE INDEX revocations_lookup ON revocations (kind, value);
 
 CREATE TABLE issued_tokens (
     token_id        TEXT COLLATE "C" PRIMARY KEY,
